@@ -1,0 +1,52 @@
+# Every command a person needs. Tools are pinned and installed by these targets themselves.
+
+GO        ?= go
+BIN       := $(CURDIR)/bin
+OCB_VER   := v0.165.0
+OCB       := $(BIN)/ocb-$(OCB_VER)
+GOLANGCI  := github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
+GOFUMPT   := mvdan.cc/gofumpt@v0.12.0
+COMPONENTS := receiver/sophosreceiver exporter/sentinelexporter
+
+.PHONY: all build test unit e2e run generate lint fmt bench clean
+
+all: build
+
+## unit: every package's tests, with the race detector.
+unit:
+	$(GO) test -race -count=1 ./...
+
+## test: what CI runs: the unit tests, then the end-to-end tests.
+test: unit e2e
+
+## e2e: end-to-end tests with the built collector and the emulators (none yet).
+e2e:
+	@echo "e2e: no end-to-end tests yet"
+
+## generate: regenerate mdatagen code from each component's metadata.yaml.
+generate:
+	@for c in $(COMPONENTS); do \
+		if [ -f $$c/metadata.yaml ]; then \
+			echo "mdatagen $$c"; (cd $$c && $(GO) tool mdatagen metadata.yaml) || exit 1; \
+		fi; \
+	done
+
+## lint: go vet, golangci-lint and gofumpt (pinned, fetched through the module proxy).
+lint:
+	$(GO) vet ./...
+	$(GO) run $(GOLANGCI) run ./...
+	@out=$$($(GO) run $(GOFUMPT) -l .); if [ -n "$$out" ]; then echo "gofumpt would change:"; echo "$$out"; exit 1; fi
+
+fmt:
+	$(GO) run $(GOFUMPT) -w .
+
+## bench: Go benchmarks of the receiver and the exporter.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## build: compile every package (the ocb distribution comes with builder-config.yaml).
+build:
+	$(GO) build ./...
+
+clean:
+	rm -rf $(BIN) dist
