@@ -1,0 +1,109 @@
+// Package row turns log record bodies into Logs Ingestion rows: JSON objects whose keys are a
+// stream's input columns, each value coerced to the column's declared type.
+package row
+
+import (
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/otelcol-sophos/otelcol-sophos/internal/dcr"
+)
+
+// MaxValueBytes is the size above which Azure truncates a field value.
+const MaxValueBytes = 64 * 1024
+
+// RawDataColumn holds a body that is not a map.
+const RawDataColumn = "RawData"
+
+// Schema is a stream's declared columns, indexed by name.
+type Schema struct {
+	types map[string]string
+}
+
+// NewSchema indexes the columns of a stream declaration.
+func NewSchema(s dcr.Stream) *Schema {
+	types := make(map[string]string, len(s.Columns))
+	for _, c := range s.Columns {
+		types[c.Name] = c.Type
+	}
+	return &Schema{types: types}
+}
+
+// Counts tallies, by column, the values an Encoder left out or flagged.
+type Counts struct {
+	// Dropped counts values whose column the stream does not declare.
+	Dropped map[string]int
+	// Invalid counts values that could not be coerced to their column's type.
+	Invalid map[string]int
+	// Truncated counts values over MaxValueBytes, which Azure truncates.
+	Truncated map[string]int
+}
+
+func (c *Counts) add(m *map[string]int, column string) {
+	if *m == nil {
+		*m = map[string]int{}
+	}
+	(*m)[column]++
+}
+
+// Encoder writes rows for one stream. A nil schema sends bodies as they are.
+type Encoder struct {
+	schema *Schema
+	Counts Counts
+}
+
+// NewEncoder returns an Encoder for a stream with the given schema, which may be nil.
+func NewEncoder(schema *Schema) *Encoder {
+	return &Encoder{schema: schema}
+}
+
+// Append appends the row of body to dst. A map body's top-level keys are the columns; any
+// other body becomes the single column RawData.
+func (e *Encoder) Append(dst []byte, body pcommon.Value) []byte {
+	dst = append(dst, '{')
+	if body.Type() != pcommon.ValueTypeMap {
+		dst, _ = e.appendColumn(dst, RawDataColumn, body, true)
+		return append(dst, '}')
+	}
+
+	first := true
+	for k, v := range body.Map().All() {
+		var ok bool
+		dst, ok = e.appendColumn(dst, k, v, first)
+		if ok {
+			first = false
+		}
+	}
+	return append(dst, '}')
+}
+
+// appendColumn appends "k":v, preceded by a comma unless first; it reports whether it wrote.
+func (e *Encoder) appendColumn(dst []byte, k string, v pcommon.Value, first bool) ([]byte, bool) {
+	start := len(dst)
+	if !first {
+		dst = append(dst, ',')
+	}
+	dst = appendString(dst, k)
+	dst = append(dst, ':')
+	valueStart := len(dst)
+
+	if e.schema == nil {
+		dst = appendValue(dst, v)
+	} else {
+		typ, declared := e.schema.types[k]
+		if !declared {
+			e.Counts.add(&e.Counts.Dropped, k)
+			return dst[:start], false
+		}
+		var ok bool
+		dst, ok = appendCoerced(dst, v, typ)
+		if !ok {
+			e.Counts.add(&e.Counts.Invalid, k)
+			return dst[:start], false
+		}
+	}
+
+	if len(dst)-valueStart > MaxValueBytes {
+		e.Counts.add(&e.Counts.Truncated, k)
+	}
+	return dst, true
+}
