@@ -1,0 +1,130 @@
+package sentinelexporter
+
+import (
+	"context"
+	"sync"
+
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/otelcol-sophos/otelcol-sophos/exporter/sentinelexporter/internal/packer"
+	"github.com/otelcol-sophos/otelcol-sophos/exporter/sentinelexporter/internal/row"
+)
+
+// streamRows are the rows of one stream in a batch, in the order of their records.
+type streamRows struct {
+	name string
+	rows packer.Rows
+	// refs holds, for each row, the index of its record in the batch.
+	refs []int
+	enc  *row.Encoder
+}
+
+// batch is a plog.Logs turned into rows, grouped by stream in order of first appearance.
+type batch struct {
+	streams  []*streamRows
+	unrouted int
+	records  int
+}
+
+var rowsPool = sync.Pool{New: func() any { return &streamRows{} }}
+
+// buildBatch routes every record of ld and encodes its row.
+func (e *sentinelExporter) buildBatch(ctx context.Context, ld plog.Logs) *batch {
+	b := &batch{}
+	byName := map[string]*streamRows{}
+	index := 0
+	for _, rl := range ld.ResourceLogs().All() {
+		res := rl.Resource()
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, rec := range sl.LogRecords().All() {
+				name := e.router.stream(res, rec)
+				if name == "" {
+					b.unrouted++
+					index++
+					continue
+				}
+				s := byName[name]
+				if s == nil {
+					s = rowsPool.Get().(*streamRows)
+					s.name = name
+					s.enc = row.NewEncoder(e.schemas[name])
+					byName[name] = s
+					b.streams = append(b.streams, s)
+				}
+				s.rows.Commit(s.enc.Append(s.rows.Buffer(), rec.Body()))
+				s.refs = append(s.refs, index)
+				index++
+			}
+		}
+	}
+	b.records = index
+
+	for _, s := range b.streams {
+		e.recordCounts(ctx, s.name, s.enc.Counts)
+	}
+	return b
+}
+
+func (e *sentinelExporter) recordCounts(ctx context.Context, stream string, c row.Counts) {
+	add := func(counter metric.Int64Counter, byColumn map[string]int) {
+		for column, n := range byColumn {
+			counter.Add(ctx, int64(n), metric.WithAttributes(
+				attribute.String("stream", stream), attribute.String("column", column)))
+		}
+	}
+	add(e.telemetry.SentinelColumnsDropped, c.Dropped)
+	add(e.telemetry.SentinelValuesInvalid, c.Invalid)
+	add(e.telemetry.SentinelValuesTruncated, c.Truncated)
+}
+
+// release gives the row buffers back for the next batch.
+func (b *batch) release() {
+	for _, s := range b.streams {
+		s.rows.Reset()
+		s.refs = s.refs[:0]
+		s.enc = nil
+		rowsPool.Put(s)
+	}
+	b.streams = nil
+}
+
+// subset returns the records of ld whose batch indexes are in refs, with their resources
+// and scopes.
+func (b *batch) subset(ld plog.Logs, refs []int) plog.Logs {
+	keep := make([]bool, b.records)
+	for _, i := range refs {
+		keep[i] = true
+	}
+
+	out := plog.NewLogs()
+	index := 0
+	for _, rl := range ld.ResourceLogs().All() {
+		var outRL plog.ResourceLogs
+		hasRL := false
+		for _, sl := range rl.ScopeLogs().All() {
+			var outSL plog.ScopeLogs
+			hasSL := false
+			for _, rec := range sl.LogRecords().All() {
+				if keep[index] {
+					if !hasRL {
+						hasRL = true
+						outRL = out.ResourceLogs().AppendEmpty()
+						rl.Resource().CopyTo(outRL.Resource())
+						outRL.SetSchemaUrl(rl.SchemaUrl())
+					}
+					if !hasSL {
+						hasSL = true
+						outSL = outRL.ScopeLogs().AppendEmpty()
+						sl.Scope().CopyTo(outSL.Scope())
+						outSL.SetSchemaUrl(sl.SchemaUrl())
+					}
+					rec.CopyTo(outSL.LogRecords().AppendEmpty())
+				}
+				index++
+			}
+		}
+	}
+	return out
+}
