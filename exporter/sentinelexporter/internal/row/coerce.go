@@ -125,7 +125,7 @@ func appendAsDatetime(dst []byte, v pcommon.Value) ([]byte, bool) {
 		}
 		return appendTime(dst, t), true
 	case pcommon.ValueTypeInt:
-		return appendTime(dst, unixTime(float64(v.Int()))), true
+		return appendTime(dst, unixTimeInt(v.Int())), true
 	case pcommon.ValueTypeDouble:
 		f := v.Double()
 		if math.IsNaN(f) || math.IsInf(f, 0) {
@@ -156,6 +156,23 @@ func unixTime(n float64) time.Time {
 		return time.UnixMicro(int64(n))
 	}
 	return time.Unix(0, int64(n))
+}
+
+// unixTimeInt is unixTime for integers, without the rounding of a float64.
+func unixTimeInt(n int64) time.Time {
+	abs := n
+	if abs < 0 {
+		abs = -abs
+	}
+	switch {
+	case abs < 1e11:
+		return time.Unix(n, 0)
+	case abs < 1e14:
+		return time.UnixMilli(n)
+	case abs < 1e17:
+		return time.UnixMicro(n)
+	}
+	return time.Unix(0, n)
 }
 
 var timeLayouts = []string{
