@@ -7,8 +7,10 @@ OCB       := $(BIN)/ocb-$(OCB_VER)
 GOLANGCI  := github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 GOFUMPT   := mvdan.cc/gofumpt@v0.12.0
 COMPONENTS := receiver/sophosreceiver exporter/sentinelexporter
+COLLECTOR  := dist/otelcol-sophos
+COMPONENT_SRC := $(shell find receiver exporter internal -name '*.go' -not -name '*_test.go' 2>/dev/null)
 
-.PHONY: all build test unit e2e run generate lint fmt bench clean
+.PHONY: all build test unit e2e run generate lint fmt bench clean FORCE
 
 all: build
 
@@ -44,9 +46,27 @@ fmt:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-## build: compile every package (the ocb distribution comes with builder-config.yaml).
-build:
-	$(GO) build ./...
+## build: the otelcol-sophos collector (./dist/otelcol-sophos) and the emulator (./bin/emulator).
+build: $(COLLECTOR) $(BIN)/emulator
+
+# ocb regenerates and recompiles the distribution only when a component or the manifest changed.
+$(COLLECTOR): $(OCB) builder-config.yaml go.mod go.sum $(COMPONENT_SRC)
+	$(OCB) --config builder-config.yaml
+
+$(OCB):
+	@mkdir -p $(BIN)
+	GOBIN=$(BIN) $(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VER)
+	mv $(BIN)/builder $(OCB)
+
+# The emulator is rebuilt whenever a Go file changed; go's build cache keeps that cheap.
+$(BIN)/emulator: FORCE
+	$(GO) build -o $(BIN)/emulator ./cmd/emulator
+
+FORCE:
 
 clean:
 	rm -rf $(BIN) dist
+
+## run: the demo: build, start the emulators, run the collector with config/demo.yaml until Ctrl-C.
+run: build
+	./scripts/demo.sh

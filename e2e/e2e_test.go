@@ -1,0 +1,325 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/otelcol-sophos/otelcol-sophos/internal/dcr"
+	"github.com/otelcol-sophos/otelcol-sophos/internal/emulator/sophoscentral"
+)
+
+// TestDelivery drains a backlog of two tenants and checks that every item arrived exactly
+// once, with its fields intact and valid against Microsoft's DCR stream declarations.
+func TestDelivery(t *testing.T) {
+	const tenants, events, alerts = 2, 25_000, 2_500
+	e := startEmulator(t, "-identity", "partner", "-tenants", fmt.Sprint(tenants),
+		"-events-backlog", fmt.Sprint(events), "-alerts-backlog", fmt.Sprint(alerts))
+	p := newCollectorParams(t, e, t.TempDir())
+	c := startCollector(t, writeConfig(t, p), p.MetricsAddr)
+
+	want := map[string]int{eventsStream: tenants * events, alertsStream: tenants * alerts}
+	e.waitRows(t, 5*time.Minute, want)
+	c.stop(t)
+
+	declared := dcr.Sophos()
+	for stream, n := range want {
+		rows := e.rows(t, stream)
+		ids := countIDs(rows)
+		assert.Len(t, ids, n, "%s: distinct items", stream)
+		assert.Len(t, rows, n, "%s: rows (a difference is duplicates)", stream)
+		checkRowsValid(t, declared[stream], rows)
+		checkFieldsIntact(t, stream, rows, tenants)
+	}
+	s := e.stats(t)
+	t.Logf("delivered %v rows in %v requests; largest request %d bytes", s.Rows, s.Requests, s.MaxWireBytes)
+}
+
+// checkRowsValid checks each row against the stream declaration the way the table would.
+func checkRowsValid(t *testing.T, decl dcr.Stream, rows []map[string]any) {
+	t.Helper()
+	bad := 0
+	for _, row := range rows {
+		for col, v := range row {
+			typ, ok := decl.Lookup(col)
+			if !ok || v == nil {
+				bad += boolToInt(!ok)
+				continue
+			}
+			if !valueFits(typ, v) {
+				bad++
+			}
+		}
+	}
+	assert.Zero(t, bad, "%s: cells that do not fit the DCR declaration", decl.Name)
+}
+
+func valueFits(typ string, v any) bool {
+	switch typ {
+	case dcr.TypeString:
+		_, ok := v.(string)
+		return ok
+	case dcr.TypeBoolean:
+		_, ok := v.(bool)
+		return ok
+	case dcr.TypeDatetime:
+		s, ok := v.(string)
+		if !ok {
+			return false
+		}
+		_, err := time.Parse(time.RFC3339Nano, s)
+		return err == nil
+	case dcr.TypeInt, dcr.TypeLong, dcr.TypeReal:
+		_, ok := v.(float64)
+		return ok
+	}
+	return true
+}
+
+func boolToInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// checkFieldsIntact regenerates the items the emulator served and compares every declared,
+// non-time column with what arrived (times depend on when the emulator started).
+func checkFieldsIntact(t *testing.T, stream string, rows []map[string]any, tenants int) {
+	t.Helper()
+	byTenant := map[string]int{}
+	for _, r := range rows {
+		id, _ := r["customer_id"].(string)
+		byTenant[id]++
+	}
+	require.Len(t, byTenant, tenants, "%s: tenants seen", stream)
+
+	var ts []sophoscentral.Tenant
+	for id := range byTenant {
+		ts = append(ts, sophoscentral.Tenant{ID: id})
+	}
+	sophosStream := map[string]string{eventsStream: "events", alertsStream: "alerts"}[stream]
+	ref := sophoscentral.New(sophoscentral.Config{
+		Identity: "partner", Tenants: ts, EventsBacklog: len(rows), AlertsBacklog: len(rows),
+	})
+	got := map[string]map[string]any{}
+	for _, r := range rows {
+		got[r["id"].(string)] = r
+	}
+	decl := dcr.Sophos()[stream]
+	mismatches := 0
+	for tenantID, n := range byTenant {
+		for _, item := range ref.Items(tenantID, sophosStream, 0, n) {
+			row, ok := got[item["id"].(string)]
+			if !assert.True(t, ok, "item %v of %s missing", item["id"], tenantID) {
+				return
+			}
+			for _, col := range decl.Columns {
+				if col.Type == dcr.TypeDatetime {
+					continue
+				}
+				if !assert.ObjectsAreEqualValues(normalize(item[col.Name]), normalize(row[col.Name])) {
+					if mismatches < 5 {
+						t.Errorf("%s %v column %s: sent %#v, arrived %#v", stream, item["id"], col.Name, item[col.Name], row[col.Name])
+					}
+					mismatches++
+				}
+			}
+		}
+	}
+	assert.Zero(t, mismatches, "%s: cells changed on the way", stream)
+}
+
+// normalize makes numbers comparable after a JSON round trip.
+func normalize(v any) any {
+	switch x := v.(type) {
+	case int:
+		return float64(x)
+	case int64:
+		return float64(x)
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = normalize(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = normalize(e)
+		}
+		return out
+	}
+	return v
+}
+
+// TestCrashRecovery kills the collector with SIGKILL at random moments while it drains a
+// backlog, restarts it on the same storage, and checks that every item arrived.
+func TestCrashRecovery(t *testing.T) {
+	const events, alerts, crashes = 30_000, 3_000, 6
+	e := startEmulator(t, "-events-backlog", fmt.Sprint(events), "-alerts-backlog", fmt.Sprint(alerts))
+	storage := t.TempDir()
+	p := newCollectorParams(t, e, storage)
+	cfg := writeConfig(t, p)
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+
+	for i := 0; i < crashes; i++ {
+		before := e.stats(t).Rows[eventsStream]
+		c := startCollector(t, cfg, p.MetricsAddr)
+		// Kill after a random share of the remaining backlog arrived, so crashes land in
+		// every phase: reading pages, queueing, sending.
+		target := before + 500 + rng.IntN(events/(crashes+1))
+		e.waitRows(t, 2*time.Minute, map[string]int{eventsStream: min(target, events)})
+		c.kill()
+		t.Logf("crash %d: killed after %d event rows", i+1, e.stats(t).Rows[eventsStream])
+	}
+	c := startCollector(t, cfg, p.MetricsAddr)
+	e.waitRows(t, 3*time.Minute, map[string]int{eventsStream: events, alertsStream: alerts})
+	// Let anything still queued drain before judging duplicates.
+	waitQuiet(t, e)
+	c.stop(t)
+
+	for stream, n := range map[string]int{eventsStream: events, alertsStream: alerts} {
+		rows := e.rows(t, stream)
+		ids := countIDs(rows)
+		dups := len(rows) - len(ids)
+		assert.Len(t, ids, n, "%s: every item arrived", stream)
+		t.Logf("%s: %d items, %d rows, %d duplicates after %d crashes", stream, n, len(rows), dups, crashes)
+		fmt.Printf("crash figures: %s items=%d rows=%d duplicates=%d crashes=%d\n", stream, n, len(rows), dups, crashes)
+		assert.LessOrEqual(t, dups, crashes*1000, "%s: duplicates stay within one page per crash", stream)
+	}
+}
+
+// waitQuiet waits until the emulator's row counts stop moving for two seconds.
+func waitQuiet(t *testing.T, e *emulator) {
+	t.Helper()
+	last, stable := fmt.Sprint(e.stats(t).Rows), 0
+	for stable < 10 {
+		time.Sleep(200 * time.Millisecond) // polling an external process
+		now := fmt.Sprint(e.stats(t).Rows)
+		if now == last {
+			stable++
+		} else {
+			stable, last = 0, now
+		}
+	}
+}
+
+// TestOutage runs through a Logs Ingestion outage (503s, then 429s) and Sophos 429 and 500
+// bursts: nothing is lost, memory stays bounded and the collector catches up.
+func TestOutage(t *testing.T) {
+	const events, alerts = 20_000, 2_000
+	e := startEmulator(t, "-events-backlog", fmt.Sprint(events), "-alerts-backlog", fmt.Sprint(alerts),
+		"-fault", "ingest:503:40", "-fault", "ingest:429:20:1s",
+		"-fault", "sophos/events:429:5", "-fault", "sophos/events:500:10", "-fault", "sophos/alerts:429:3:1s")
+	p := newCollectorParams(t, e, t.TempDir())
+	c := startCollector(t, writeConfig(t, p), p.MetricsAddr)
+
+	e.waitRows(t, 4*time.Minute, map[string]int{eventsStream: events, alertsStream: alerts})
+	waitQuiet(t, e)
+	rss := c.peakRSSMiB(t)
+	c.stop(t)
+
+	s := e.stats(t)
+	assert.Equal(t, 40, s.Statuses[503], "the 503 outage was served")
+	assert.Equal(t, 20, s.Statuses[429], "the throttling was served")
+	for stream, n := range map[string]int{eventsStream: events, alertsStream: alerts} {
+		assert.Len(t, countIDs(e.rows(t, stream)), n, "%s: every item arrived", stream)
+	}
+	t.Logf("outage: peak RSS %.0f MiB; responses %v", rss, s.Statuses)
+	assert.Less(t, rss, 400.0, "collector peak RSS in MiB")
+}
+
+// TestStalePosition stops the collector for more than a day: the stored position is older
+// than Sophos keeps, so the collector warns with the size of the gap, counts it, and goes on.
+func TestStalePosition(t *testing.T) {
+	e := startEmulator(t, "-events-backlog", "3000", "-alerts-backlog", "300")
+	p := newCollectorParams(t, e, t.TempDir())
+	cfg := writeConfig(t, p)
+
+	c := startCollector(t, cfg, p.MetricsAddr)
+	e.waitRows(t, 2*time.Minute, map[string]int{eventsStream: 3000, alertsStream: 300})
+	c.stop(t)
+
+	e.advanceSophosClock(t, 26*time.Hour)
+	c = startCollector(t, cfg, p.MetricsAddr)
+	require.Eventually(t, func() bool {
+		return strings.Contains(strings.ToLower(c.out.String()), "gap")
+	}, time.Minute, 100*time.Millisecond, "no gap warning in the collector log:\n%s", c.out.String())
+	require.Eventually(t, func() bool {
+		return c.metric(t, "otelcol_receiver_sophos_gaps") > 0
+	}, time.Minute, 250*time.Millisecond, "gap metric not reported")
+	require.NoError(t, c.cmd.Process.Signal(syscall.Signal(0)), "collector stopped after the gap")
+	c.stop(t)
+}
+
+// TestBadConfiguration checks that a broken configuration stops the binary at start with a
+// message that names the key at fault.
+func TestBadConfiguration(t *testing.T) {
+	e := startEmulator(t)
+	tests := []struct {
+		name    string
+		edit    func(string) string
+		env     []string
+		wantKey string
+	}{
+		{
+			name: "missing secret",
+			edit: func(c string) string {
+				return strings.Replace(c, "client_secret: emulator-client-secret", "client_secret: ${env:SOPHOS_SECRET_NOT_SET}", 1)
+			},
+			wantKey: "client_secret",
+		},
+		{
+			name:    "unknown key",
+			edit:    func(c string) string { return strings.Replace(c, "poll_interval: 1s", "poll_intervall: 1s", 1) },
+			wantKey: "poll_intervall",
+		},
+		{
+			name: "malformed endpoint",
+			edit: func(c string) string {
+				return strings.Replace(c, "endpoint: https://"+e.ingestAddr, "endpoint: htps//not a url", 1)
+			},
+			wantKey: "endpoint",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newCollectorParams(t, e, t.TempDir())
+			path := writeConfig(t, p)
+			raw, err := os.ReadFile(path)
+			require.NoError(t, err)
+			edited := tt.edit(string(raw))
+			require.NotEqual(t, string(raw), edited, "the edit applied")
+			bad := filepath.Join(t.TempDir(), "bad.yaml")
+			require.NoError(t, os.WriteFile(bad, []byte(edited), 0o600))
+
+			cmd := exec.Command(*collectorBin, "--config", bad)
+			cmd.Env = append(os.Environ(), tt.env...)
+			done := make(chan struct{})
+			var out []byte
+			go func() { out, err = cmd.CombinedOutput(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(60 * time.Second):
+				_ = cmd.Process.Kill()
+				t.Fatal("collector kept running with a bad configuration")
+			}
+			require.Error(t, err, "exit status")
+			assert.NotZero(t, cmd.ProcessState.ExitCode())
+			assert.Contains(t, string(out), tt.wantKey)
+			assert.NotContains(t, string(out), "emulator-client-secret")
+		})
+	}
+}
