@@ -1,0 +1,185 @@
+package sophoscentral
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+const (
+	minLimit     = 200
+	maxLimit     = 1000
+	defaultLimit = 200
+	// scanFactor bounds how many items one page looks at when
+	// exclude_types filters most of them out.
+	scanFactor = 10
+)
+
+// stream is one SIEM stream: its timeline and the templates of its items.
+type stream struct {
+	name string
+	tl   timeline
+	set  *templateSet
+}
+
+func newStream(name string, set *templateSet, tl timeline) *stream {
+	return &stream{name: name, tl: tl, set: set}
+}
+
+var pageBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1<<20); return &b }}
+
+// siem answers GET /siem/v1/events and /siem/v1/alerts.
+func (s *Server) siem(name string, r *http.Request, now time.Time) response {
+	if r.Method != http.MethodGet {
+		return errorResponse(http.StatusMethodNotAllowed, "methodNotAllowed", "use GET", now)
+	}
+	if !s.authorized(r, now) {
+		return unauthorized(now)
+	}
+	tenant, resp, ok := s.siemTenant(r, now)
+	if !ok {
+		return resp
+	}
+	st := s.streams[name]
+	q := r.URL.Query()
+	nowMs := now.UnixMilli()
+
+	limit, ok := intParam(q.Get("limit"), defaultLimit)
+	if !ok || limit < minLimit || limit > maxLimit {
+		return badRequest("limit must be an integer between 200 and 1000", now)
+	}
+	if v := q.Get("from_date_offset_minutes"); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 0 {
+			return badRequest("from_date_offset_minutes must be a non-negative integer", now)
+		}
+	}
+	var excluded map[string]bool
+	if name == EndpointEvents && q.Get("exclude_types") != "" {
+		excluded = make(map[string]bool)
+		for _, t := range strings.Split(q.Get("exclude_types"), ",") {
+			excluded[strings.TrimSpace(t)] = true
+		}
+	}
+
+	pos, resp, ok := s.startPosition(st, q.Get("cursor"), q.Get("from_date"), nowMs, now)
+	if !ok {
+		return resp
+	}
+	return s.page(tenant, st, pos, limit, excluded, nowMs)
+}
+
+// siemTenant checks X-Tenant-ID against the tenants the credential reaches.
+func (s *Server) siemTenant(r *http.Request, now time.Time) (Tenant, response, bool) {
+	id := r.Header.Get("X-Tenant-ID")
+	if id == "" {
+		return Tenant{}, badRequest("X-Tenant-ID header is required", now), false
+	}
+	i, ok := s.byID[strings.ToLower(id)]
+	if !ok || (s.cfg.Identity == identityTenant && i != 0) {
+		return Tenant{}, errorResponse(http.StatusForbidden, "forbidden",
+			"the caller has no access to tenant "+id, now), false
+	}
+	return s.tenants[i], response{}, true
+}
+
+// startPosition finds where a page starts: at the cursor, else at from_date,
+// else 12 hours ago.
+func (s *Server) startPosition(st *stream, rawCursor, fromDate string, nowMs int64,
+	now time.Time,
+) (cursor, response, bool) {
+	windowStart := nowMs - window.Milliseconds()
+	if rawCursor != "" {
+		c, err := decodeCursor(rawCursor)
+		if err != nil || c.Stream != st.name {
+			return cursor{}, badRequest("invalid cursor", now), false
+		}
+		if c.TimeMs < windowStart {
+			// Sophos resets a cursor older than its window without a word.
+			c.Index = max(c.Index, st.tl.firstAtOrAfter(windowStart, nowMs))
+			c.TimeMs = windowStart
+			s.mu.Lock()
+			s.stats.CursorResets++
+			s.mu.Unlock()
+		}
+		c.Index = min(c.Index, st.tl.available(nowMs))
+		return c, response{}, true
+	}
+
+	startMs := nowMs - defaultStart.Milliseconds()
+	if fromDate != "" {
+		secs, err := strconv.ParseInt(fromDate, 10, 64)
+		if err != nil {
+			return cursor{}, badRequest("from_date must be a Unix time in seconds", now), false
+		}
+		startMs = secs * 1000
+		if startMs < windowStart {
+			return cursor{}, badRequest("from_date must be within the last 24 hours", now), false
+		}
+	}
+	return cursor{
+		Stream: st.name,
+		Index:  st.tl.firstAtOrAfter(startMs, nowMs),
+		TimeMs: startMs - 1,
+	}, response{}, true
+}
+
+// page renders up to limit items from pos as a SIEM response.
+func (s *Server) page(tenant Tenant, st *stream, pos cursor, limit int,
+	excluded map[string]bool, nowMs int64,
+) response {
+	avail := st.tl.available(nowMs)
+	pool := s.pool(tenant.ID)
+	key := itemKey(s.cfg.Seed, tenant.ID, st.name)
+
+	bp := pageBuffers.Get().(*[]byte)
+	// has_more and next_cursor are known only after the scan: render the
+	// items into a pooled buffer first.
+	buf := (*bp)[:0]
+	i, n := pos.Index, 0
+	scanEnd := min(avail, pos.Index+limit*scanFactor)
+	for ; i < scanEnd && n < limit; i++ {
+		tpl := st.set.pick(key, i)
+		if excluded[tpl.typ] {
+			continue
+		}
+		if n > 0 {
+			buf = append(buf, ',')
+		}
+		buf = tpl.render(buf, newItem(key, pool, st.tl, i))
+		n++
+	}
+	itemsJSON := buf
+
+	next := cursor{Stream: st.name, Index: i, TimeMs: nowMs}
+	hasMore := i < avail
+	if hasMore {
+		next.TimeMs = st.tl.createdMs(i - 1)
+		if i == pos.Index {
+			next.TimeMs = pos.TimeMs
+		}
+	}
+
+	out := make([]byte, 0, len(itemsJSON)+128)
+	out = append(out, `{"has_more":`...)
+	out = strconv.AppendBool(out, hasMore)
+	out = append(out, `,"next_cursor":"`...)
+	out = append(out, next.encode()...)
+	out = append(out, `","items":[`...)
+	out = append(out, itemsJSON...)
+	out = append(out, "]}"...)
+
+	*bp = buf[:0]
+	pageBuffers.Put(bp)
+	return response{
+		status:    http.StatusOK,
+		body:      out,
+		servedKey: tenant.ID + "/" + st.name,
+		served:    n,
+	}
+}
+
+func badRequest(message string, now time.Time) response {
+	return errorResponse(http.StatusBadRequest, "badRequest", message, now)
+}
