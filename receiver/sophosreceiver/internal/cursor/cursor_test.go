@@ -17,8 +17,10 @@ import (
 // failingClient refuses every call, like a storage extension whose disk went away.
 type failingClient struct{ storage.Client }
 
-func (failingClient) Get(context.Context, string) ([]byte, error) { return nil, errors.New("disk gone") }
-func (failingClient) Set(context.Context, string, []byte) error   { return errors.New("disk gone") }
+func (failingClient) Get(context.Context, string) ([]byte, error) {
+	return nil, errors.New("disk gone")
+}
+func (failingClient) Set(context.Context, string, []byte) error { return errors.New("disk gone") }
 
 func TestStore(t *testing.T) {
 	saved := Position{

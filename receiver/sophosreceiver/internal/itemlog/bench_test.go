@@ -5,10 +5,10 @@ package itemlog
 
 import (
 	"encoding/json"
-	"syscall"
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 

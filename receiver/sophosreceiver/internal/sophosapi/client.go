@@ -151,10 +151,21 @@ func (c *Client) getJSON(ctx context.Context, endpoint, url string, header http.
 		return err
 	}
 	if err := json.Unmarshal(buf.Bytes(), v); err != nil {
-		return fmt.Errorf("sophos %s: %w: %w", endpoint, ErrMalformed, err)
+		return malformed(endpoint, err)
 	}
 	return nil
 }
 
+// malformed returns the error of an endpoint's body that could not be read.
+func malformed(endpoint string, err error) error {
+	return &Error{Endpoint: endpoint, StatusCode: http.StatusOK, Err: fmt.Errorf("%w: %w", ErrMalformed, err)}
+}
+
 // IsMalformed reports whether err is a response body the client could not read.
 func IsMalformed(err error) bool { return errors.Is(err, ErrMalformed) }
+
+// EnsureToken fetches an access token unless the client holds a valid one.
+func (c *Client) EnsureToken(ctx context.Context) error {
+	_, err := c.tokens.get(ctx)
+	return err
+}

@@ -14,8 +14,8 @@ import (
 // ErrMalformed marks a response whose body is not the JSON the API documents.
 var ErrMalformed = errors.New("malformed response body")
 
-// Error is a failed call to Sophos Central: an HTTP status other than 200, or a network error
-// (StatusCode 0, Err set).
+// Error is a failed call to Sophos Central: an HTTP status other than 200, a network error
+// (StatusCode 0, Err set), or a body that could not be read (Err wraps ErrMalformed).
 type Error struct {
 	// Endpoint names the call: token, whoami, tenants, events or alerts.
 	Endpoint string
@@ -28,12 +28,12 @@ type Error struct {
 	// Code and Message come from a Sophos error body, where there was one.
 	Code    string
 	Message string
-	// Err is the network error when StatusCode is 0.
+	// Err is the network error, or wraps ErrMalformed.
 	Err error
 }
 
 func (e *Error) Error() string {
-	if e.StatusCode == 0 {
+	if e.Err != nil {
 		return fmt.Sprintf("sophos %s: %v", e.Endpoint, e.Err)
 	}
 	msg := fmt.Sprintf("sophos %s: HTTP %d", e.Endpoint, e.StatusCode)
@@ -49,8 +49,12 @@ func (e *Error) Error() string {
 // Unwrap returns the network error, if any.
 func (e *Error) Unwrap() error { return e.Err }
 
-// StatusLabel returns the HTTP status as text, or "network" for a call without a response.
+// StatusLabel returns the HTTP status as text, "malformed" for a body that could not be
+// read, or "network" for a call without a response.
 func (e *Error) StatusLabel() string {
+	if errors.Is(e.Err, ErrMalformed) {
+		return "malformed"
+	}
 	if e.StatusCode == 0 {
 		return "network"
 	}

@@ -89,7 +89,7 @@ func tokenError(err error) error {
 	e := &Error{Endpoint: "token", StatusCode: re.Response.StatusCode}
 	if e.StatusCode == http.StatusOK {
 		// A 200 the oauth2 package could not read: no access_token, or not JSON.
-		return &Error{Endpoint: "token", Err: errors.Join(ErrMalformed, err)}
+		return malformed("token", err)
 	}
 	e.Date, _ = http.ParseTime(re.Response.Header.Get("Date"))
 	e.RetryAfter = parseRetryAfter(re.Response.Header.Get("Retry-After"), time.Now())

@@ -5,7 +5,7 @@ package sophosapi // import "github.com/otelcol-sophos/otelcol-sophos/receiver/s
 
 import (
 	"context"
-	"fmt"
+	"errors"
 )
 
 // The kinds of credential whoami reports.
@@ -43,7 +43,7 @@ func (c *Client) Whoami(ctx context.Context) (Identity, error) {
 		return Identity{}, err
 	}
 	if body.ID == "" || body.IDType == "" {
-		return Identity{}, fmt.Errorf("sophos whoami: %w: no id or idType", ErrMalformed)
+		return Identity{}, malformed("whoami", errors.New("no id or idType"))
 	}
 	id := Identity{
 		ID:             body.ID,
