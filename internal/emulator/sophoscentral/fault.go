@@ -83,7 +83,7 @@ func (f Fault) response(now time.Time) response {
 }
 
 func truncate(resp response) response {
-	return response{status: http.StatusOK, body: resp.body[:len(resp.body)/2]}
+	return response{status: http.StatusOK, body: resp.body[:len(resp.body)/2], release: resp.release}
 }
 
 const malformedBody = `<!DOCTYPE html>

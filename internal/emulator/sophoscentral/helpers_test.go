@@ -128,7 +128,7 @@ func (f *fixture) siem(stream, token, tenant string, q url.Values) (reply, page)
 	f.t.Helper()
 	r := f.get("/siem/v1/"+stream+"?"+q.Encode(), token, map[string]string{"X-Tenant-ID": tenant})
 	var p page
-	if r.status == http.StatusOK {
+	if r.status == http.StatusOK && json.Valid(r.body) {
 		require.NoError(f.t, json.Unmarshal(r.body, &p), "body: %.200s", r.body)
 	}
 	return r, p

@@ -60,3 +60,13 @@ func TestItemsAreValidAndVaried(t *testing.T) {
 		assert.Greater(t, len(hosts), 150)
 	}
 }
+
+func TestAppendTimeMatchesTimeFormat(t *testing.T) {
+	for i := range 20_000 {
+		ms := int64(mix(uint64(i)) % (4_102_444_800_000)) // up to 2100
+		want := time.UnixMilli(ms).UTC().Format(timeLayout)
+		if got := string(appendTime(nil, ms)); got != want {
+			t.Fatalf("appendTime(%d) = %s, want %s", ms, got, want)
+		}
+	}
+}

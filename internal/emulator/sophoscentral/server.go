@@ -114,6 +114,7 @@ type response struct {
 	header      http.Header
 	servedKey   string // tenantID/stream of the items in body, if any
 	served      int
+	release     func() // returns body to its pool once written
 }
 
 // ServeHTTP answers one request as Sophos Central would.
@@ -145,6 +146,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case FaultTruncated:
 			resp = truncate(resp)
 		case FaultMalformed:
+			if resp.release != nil {
+				resp.release()
+			}
 			resp = malformed()
 		}
 	}
@@ -193,6 +197,9 @@ func (s *Server) write(w http.ResponseWriter, name string, resp response) {
 	w.Header().Set("Content-Type", ct)
 	w.WriteHeader(resp.status)
 	_, _ = w.Write(resp.body)
+	if resp.release != nil {
+		resp.release()
+	}
 	s.count(name, resp.status, resp.servedKey, resp.served)
 }
 

@@ -130,53 +130,55 @@ func (s *Server) page(tenant Tenant, st *stream, pos cursor, limit int,
 	excluded map[string]bool, nowMs int64,
 ) response {
 	avail := st.tl.available(nowMs)
-	pool := s.pool(tenant.ID)
 	key := itemKey(s.cfg.Seed, tenant.ID, st.name)
 
-	bp := pageBuffers.Get().(*[]byte)
-	// has_more and next_cursor are known only after the scan: render the
-	// items into a pooled buffer first.
-	buf := (*bp)[:0]
-	i, n := pos.Index, 0
+	// Find the page's end first (choosing templates is cheap), so that
+	// has_more and next_cursor can precede the items.
+	end, n := pos.Index, 0
 	scanEnd := min(avail, pos.Index+limit*scanFactor)
-	for ; i < scanEnd && n < limit; i++ {
+	for ; end < scanEnd && n < limit; end++ {
+		if !excluded[st.set.pick(key, end).typ] {
+			n++
+		}
+	}
+	next := cursor{Stream: st.name, Index: end, TimeMs: nowMs}
+	hasMore := end < avail
+	if hasMore {
+		next.TimeMs = max(st.tl.createdMs(end-1), pos.TimeMs)
+	}
+
+	bp := pageBuffers.Get().(*[]byte)
+	buf := append((*bp)[:0], `{"has_more":`...)
+	buf = strconv.AppendBool(buf, hasMore)
+	buf = append(buf, `,"next_cursor":"`...)
+	buf = append(buf, next.encode()...)
+	buf = append(buf, `","items":[`...)
+	pool := s.pool(tenant.ID)
+	var it item
+	first := true
+	for i := pos.Index; i < end; i++ {
 		tpl := st.set.pick(key, i)
 		if excluded[tpl.typ] {
 			continue
 		}
-		if n > 0 {
+		if !first {
 			buf = append(buf, ',')
 		}
-		buf = tpl.render(buf, newItem(key, pool, st.tl, i))
-		n++
+		first = false
+		it.reset(key, pool, st.tl, i)
+		buf = tpl.render(buf, &it)
 	}
-	itemsJSON := buf
+	buf = append(buf, "]}"...)
 
-	next := cursor{Stream: st.name, Index: i, TimeMs: nowMs}
-	hasMore := i < avail
-	if hasMore {
-		next.TimeMs = st.tl.createdMs(i - 1)
-		if i == pos.Index {
-			next.TimeMs = pos.TimeMs
-		}
-	}
-
-	out := make([]byte, 0, len(itemsJSON)+128)
-	out = append(out, `{"has_more":`...)
-	out = strconv.AppendBool(out, hasMore)
-	out = append(out, `,"next_cursor":"`...)
-	out = append(out, next.encode()...)
-	out = append(out, `","items":[`...)
-	out = append(out, itemsJSON...)
-	out = append(out, "]}"...)
-
-	*bp = buf[:0]
-	pageBuffers.Put(bp)
 	return response{
 		status:    http.StatusOK,
-		body:      out,
+		body:      buf,
 		servedKey: tenant.ID + "/" + st.name,
 		served:    n,
+		release: func() {
+			*bp = buf[:0]
+			pageBuffers.Put(bp)
+		},
 	}
 }
 
