@@ -31,6 +31,9 @@ const windowMargin = 5 * time.Minute
 // pass before a warning; earlier ones are only counted and logged at debug.
 const warnAfterFailures = 5
 
+// cursorRefusalsToRestart is how many 400s in a row for a cursor make the stream give it up.
+const cursorRefusalsToRestart = 3
+
 // poller reads one SIEM stream of one tenant, page after page, for as long as its context.
 type poller struct {
 	r       *sophosReceiver
@@ -45,6 +48,8 @@ type poller struct {
 	reported time.Time       // SavedAt of the stale position last reported, not to repeat it
 	body     bytes.Buffer
 	failures int // failed calls in a row
+
+	cursorRefusals int // 400s in a row for the current cursor
 }
 
 func newPoller(r *sophosReceiver, t tenant, stream string) *poller {
@@ -121,6 +126,7 @@ func (p *poller) pollOnce(ctx context.Context) (hasMore bool, err error) {
 		return false, err
 	}
 
+	p.cursorRefusals = 0
 	received := p.r.localNow()
 	logs, page, err := p.decode(received)
 	if err != nil {
@@ -156,31 +162,34 @@ func (p *poller) request() sophosapi.PageRequest {
 	return req
 }
 
-// seed returns now - lookback, kept inside the API's 24 hour window by both the API's clock
-// and the local one, and not in the future by either.
+// seed returns now - lookback, kept inside the API's 24 hour window and not in its future.
+// Both are judged by the API's clock, learned from the Date of its responses (the token's at
+// least); the local clock stands in only while no response has been seen.
 func (p *poller) seed(lookback time.Duration) time.Time {
-	apiNow, localNow := p.r.client.Clock().Now(), p.r.localNow()
-	from := apiNow.Add(-lookback)
-	oldest := latest(apiNow, localNow).Add(-apiWindow + windowMargin)
-	if from.Before(oldest) {
-		from = oldest
+	clock := p.r.client.Clock()
+	now := clock.Local()
+	if clock.Known() {
+		now = clock.Now()
 	}
-	if newest := earliest(apiNow, localNow); from.After(newest) {
-		from = newest
-	}
+	from := now.Add(-min(lookback, apiWindow-windowMargin))
 	return from.Truncate(time.Second)
 }
 
 // reseedIfRefused handles a 400. For a from_date it is outside the window as the API's own
 // clock judges it: the date moves back inside, now that the failed response taught us that
-// clock. For a cursor the API no longer understands, the stream restarts from the newest
-// item delivered, which repeats it but loses nothing the window still holds.
+// clock. For a cursor the API keeps refusing, the stream restarts from the newest item
+// delivered, which repeats it but loses nothing the window still holds.
 func (p *poller) reseedIfRefused(req sophosapi.PageRequest, err error) {
 	var apiErr *sophosapi.Error
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusBadRequest {
 		return
 	}
 	if req.Cursor != "" {
+		p.cursorRefusals++
+		if p.cursorRefusals < cursorRefusalsToRestart {
+			return
+		}
+		p.cursorRefusals = 0
 		resume := p.pos.LastCreatedAt
 		if resume.IsZero() {
 			resume = p.pos.SavedAt
@@ -311,18 +320,4 @@ func (p *poller) logFailure(err error, wait time.Duration) {
 		return
 	}
 	p.logger.Debug("Cannot read the SIEM stream, retrying", fields...)
-}
-
-func latest(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func earliest(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }
