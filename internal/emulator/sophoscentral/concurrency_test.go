@@ -146,7 +146,10 @@ func TestItemShapesKeepTheSamples(t *testing.T) {
 	assert.Len(t, shapes, 4, "%v", shapes)
 
 	events := s.Items(DefaultTenantID, "events", 0, 3000)
-	for _, key := range []string{"appCerts", "appSha256", "core_remedy_items", "ips_threat_data", "amsi_threat_data"} {
+	keys := []string{
+		"appCerts", "appSha256", "core_remedy_items", "ips_threat_data", "amsi_threat_data",
+	}
+	for _, key := range keys {
 		found := false
 		for _, it := range events {
 			if _, ok := it[key]; ok {

@@ -54,7 +54,8 @@ func (s *Server) listTenants(r *http.Request, now time.Time) response {
 	}
 	size, ok := intParam(q.Get("pageSize"), 50)
 	if !ok || size < 1 {
-		return errorResponse(http.StatusBadRequest, "badRequest", "pageSize must be a positive integer", now)
+		return errorResponse(http.StatusBadRequest, "badRequest",
+			"pageSize must be a positive integer", now)
 	}
 	size = min(size, s.cfg.TenantPageSize)
 
@@ -63,17 +64,21 @@ func (s *Server) listTenants(r *http.Request, now time.Time) response {
 	last := min(first+size, len(s.tenants))
 	items := make([]map[string]any, 0, last-first)
 	for _, t := range s.tenants[first:last] {
-		items = append(items, map[string]any{
+		item := map[string]any{
 			"id":            t.ID,
 			"showAs":        t.Name,
 			"name":          t.Name,
 			"dataGeography": dataGeography(t.DataRegion),
 			"dataRegion":    t.DataRegion,
 			"billingType":   "trial",
-			kind:            map[string]string{"id": s.cfg.IdentityID},
+			"partner":       map[string]string{"id": s.cfg.IdentityID},
 			"apiHost":       base,
 			"status":        "active",
-		})
+		}
+		if kind == identityOrganization {
+			item["organization"] = map[string]string{"id": s.cfg.IdentityID}
+		}
+		items = append(items, item)
 	}
 	pages := map[string]any{"current": page, "size": size, "maxSize": s.cfg.TenantPageSize}
 	if q.Get("pageTotal") == "true" {

@@ -101,6 +101,8 @@ func TestTenantListingPages(t *testing.T) {
 }
 
 func TestTenantListingRefusals(t *testing.T) {
+	partnerHeader := map[string]string{"X-Partner-ID": DefaultIdentityID}
+	orgHeader := map[string]string{"X-Organization-ID": DefaultIdentityID}
 	tests := []struct {
 		name     string
 		identity string
@@ -108,11 +110,11 @@ func TestTenantListingRefusals(t *testing.T) {
 		header   map[string]string
 		want     int
 	}{
-		{"tenant credential", "tenant", "/partner/v1/tenants", map[string]string{"X-Partner-ID": DefaultIdentityID}, 403},
-		{"partner on organization path", "partner", "/organization/v1/tenants", map[string]string{"X-Organization-ID": DefaultIdentityID}, 403},
+		{"tenant credential", "tenant", "/partner/v1/tenants", partnerHeader, 403},
+		{"partner on organization path", "partner", "/organization/v1/tenants", orgHeader, 403},
 		{"missing partner header", "partner", "/partner/v1/tenants", nil, 400},
-		{"wrong partner id", "partner", "/partner/v1/tenants", map[string]string{"X-Partner-ID": "someone"}, 403},
-		{"bad page", "partner", "/partner/v1/tenants?page=0", map[string]string{"X-Partner-ID": DefaultIdentityID}, 400},
+		{"wrong partner id", "partner", "/partner/v1/tenants", map[string]string{"X-Partner-ID": "x"}, 403},
+		{"bad page", "partner", "/partner/v1/tenants?page=0", partnerHeader, 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -120,6 +120,7 @@ func (s *Server) Items(tenantID, stream string, from, n int) []map[string]any {
 		return nil
 	}
 	n = min(n, 1_000_000)
+	tenantID = s.canonicalTenant(tenantID)
 	key := itemKey(s.cfg.Seed, tenantID, stream)
 	pool := s.pool(tenantID)
 	out := make([]map[string]any, 0, n)
@@ -166,7 +167,7 @@ func numbers(v any) any {
 // ItemID returns the id of the i-th item (0-based, oldest first) of the
 // tenant's stream.
 func (s *Server) ItemID(tenantID, stream string, i int) string {
-	key := itemKey(s.cfg.Seed, tenantID, stream)
+	key := itemKey(s.cfg.Seed, s.canonicalTenant(tenantID), stream)
 	it := &item{r: mix(key + uint64(i)*0x9e3779b97f4a7c15)}
 	return string(appendUUID(nil, it.rand(saltID), it.rand(saltID2)))
 }
@@ -244,7 +245,9 @@ func append4(dst []byte, v int) []byte {
 // rawGenerators write numbers outside strings.
 var rawGenerators = map[string]func([]byte, *item) []byte{
 	"created_ms": func(d []byte, it *item) []byte { return strconv.AppendInt(d, it.createdMs, 10) },
-	"created_s":  func(d []byte, it *item) []byte { return strconv.AppendInt(d, it.createdMs/1000, 10) },
+	"created_s": func(d []byte, it *item) []byte {
+		return strconv.AppendInt(d, it.createdMs/1000, 10)
+	},
 }
 
 // stringGenerators write the inside of strings, already escaped.
@@ -270,8 +273,10 @@ var stringGenerators = map[string]func([]byte, *item) []byte{
 		d = appendHexN(d, uint64(it.createdMs/1000), 8)
 		return appendHexN(d, it.rand(saltMisc+7), 16)
 	},
-	"threat":  func(d []byte, it *item) []byte { return append(d, it.pickFrom(saltThreat, threatPool)...) },
-	"pua":     func(d []byte, it *item) []byte { return append(d, it.pickFrom(saltThreat, puaPool)...) },
+	"threat": func(d []byte, it *item) []byte {
+		return append(d, it.pickFrom(saltThreat, threatPool)...)
+	},
+	"pua":     pooled(saltThreat, puaPool),
 	"path":    func(d []byte, it *item) []byte { return appendPath(d, it, saltPath) },
 	"path2":   func(d []byte, it *item) []byte { return appendPath(d, it, saltPath2) },
 	"sha":     func(d []byte, it *item) []byte { return append(d, it.pickFrom(saltSHA, shaPool)...) },

@@ -55,7 +55,7 @@ func newTenantPool(seed int64, tenantID string) *tenantPool {
 		p.users[i] = user{
 			login: string(appendEscaped(nil, domain+`\`+short)),
 			name:  first + " " + last,
-			id:    string(appendHexN(appendHexN(nil, 0x5f000000+r(4, uint64(i))%0x8000000, 8), r(5, uint64(i)), 16)),
+			id:    objectID(0x5f000000+r(4, uint64(i))%0x8000000, r(5, uint64(i))),
 			short: short,
 		}
 	}
@@ -83,13 +83,19 @@ func newTenantPool(seed int64, tenantID string) *tenantPool {
 	return p
 }
 
+// objectID is a MongoDB ObjectId as Sophos uses for user ids: seconds, then
+// eight more bytes, in hex.
+func objectID(secs, rest uint64) string {
+	return string(appendHexN(appendHexN(nil, secs, 8), rest, 16))
+}
+
 // hostName names an endpoint the way the tenant's IT does; servers and a
 // few unmanaged machines break the convention.
 func hostName(style uint64, i int, site, short string, r uint64) string {
 	const alnum = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
 	if i%25 == 0 {
-		return strings.ToUpper(site[:min(3, len(site))]) + "-SRV-" + serverRoles[r%uint64(len(serverRoles))] +
-			strconv.Itoa(int(1+(r>>8)%12))
+		role := serverRoles[r%uint64(len(serverRoles))]
+		return strings.ToUpper(site[:min(3, len(site))]) + "-SRV-" + role + strconv.Itoa(int(1+(r>>8)%12))
 	}
 	if r%10 == 0 {
 		style = 0
@@ -234,7 +240,9 @@ func buildSigners() []signer {
 
 var commonPorts = []uint64{22, 80, 135, 139, 443, 445, 3389, 5985, 8080, 8443, 1433, 3306}
 
-var usbVendors = []uint64{0x0951, 0x0781, 0x090C, 0x058F, 0x13FE, 0x8564, 0x0BDA, 0x05AC, 0x04E8, 0x1F75}
+var usbVendors = []uint64{
+	0x0951, 0x0781, 0x090C, 0x058F, 0x13FE, 0x8564, 0x0BDA, 0x05AC, 0x04E8, 0x1F75,
+}
 
 var publicFirstOctets = []uint64{
 	2, 5, 23, 31, 37, 41, 45, 46, 51, 52, 62, 77, 78, 79, 80, 81, 82, 85, 88, 89, 91, 92, 93, 94,
@@ -308,7 +316,10 @@ var files = func() []string {
 		"chrome_update", "flashplayer", "AdobeReader", "TeamViewer_Setup", "AnyDesk", "putty",
 		"mimikatz", "procdump", "psexec", "nc", "rclone", "winscp", "advanced_ip_scanner",
 	}
-	exts := []string{".exe", ".exe", ".dll", ".zip", ".js", ".vbs", ".docm", ".xlsm", ".pdf", ".ps1", ".hta", ".iso", ".lnk", ".msi", ".rar"}
+	exts := []string{
+		".exe", ".exe", ".dll", ".zip", ".js", ".vbs", ".docm", ".xlsm", ".pdf", ".ps1", ".hta",
+		".iso", ".lnk", ".msi", ".rar",
+	}
 	var out []string
 	for i := range 400 {
 		r := mix(0xf11e + uint64(i))
@@ -340,9 +351,14 @@ var webWords = []string{
 	"promo", "coupon", "crypto", "wallet", "dating", "forum", "wiki", "blog", "proxy", "vpn",
 }
 
-var subdomains = []string{"www", "m", "cdn", "static", "img", "api", "login", "s1", "s2", "dl", "secure", "app"}
+var subdomains = []string{
+	"www", "m", "cdn", "static", "img", "api", "login", "s1", "s2", "dl", "secure", "app",
+}
 
-var tlds = []string{".com", ".com", ".com", ".net", ".org", ".co.uk", ".de", ".io", ".ru", ".cn", ".xyz", ".top", ".info", ".biz", ".ng", ".fr"}
+var tlds = []string{
+	".com", ".com", ".com", ".net", ".org", ".co.uk", ".de", ".io", ".ru", ".cn", ".xyz", ".top",
+	".info", ".biz", ".ng", ".fr",
+}
 
 var webCategories = []string{
 	"Shopping", "Social Networking", "Gambling", "Games", "Streaming Media", "Adult/Sexually Explicit",
@@ -392,7 +408,8 @@ var products = []string{
 
 var updateErrors = []string{
 	"Download of package failed", "Installation failed, reboot required", "Could not contact server",
-	"Insufficient disk space", "Connection to the update server timed out", "Package verification failed",
+	"Insufficient disk space", "Connection to the update server timed out",
+	"Package verification failed",
 }
 
 var ipsMessages = []string{

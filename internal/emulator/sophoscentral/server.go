@@ -63,13 +63,28 @@ func New(cfg Config) *Server {
 	}
 	s.startMs = cfg.Clock().UnixMilli()
 	span := cfg.BacklogSpan.Milliseconds()
+	events := timeline{
+		startMs: s.startMs, spanMs: span, backlog: cfg.EventsBacklog,
+		rate: cfg.EventsPerSecond,
+	}
+	alerts := timeline{
+		startMs: s.startMs, spanMs: span, backlog: cfg.AlertsBacklog,
+		rate: cfg.AlertsPerSecond,
+	}
 	s.streams = map[string]*stream{
-		EndpointEvents: newStream(EndpointEvents, eventTemplates,
-			timeline{startMs: s.startMs, spanMs: span, backlog: cfg.EventsBacklog, rate: cfg.EventsPerSecond}),
-		EndpointAlerts: newStream(EndpointAlerts, alertTemplates,
-			timeline{startMs: s.startMs, spanMs: span, backlog: cfg.AlertsBacklog, rate: cfg.AlertsPerSecond}),
+		EndpointEvents: newStream(EndpointEvents, eventTemplates, events),
+		EndpointAlerts: newStream(EndpointAlerts, alertTemplates, alerts),
 	}
 	return s
+}
+
+// canonicalTenant spells a known tenant id as configured, as the SIEM
+// handler does with X-Tenant-ID, so that items match whatever the case.
+func (s *Server) canonicalTenant(id string) string {
+	if i, ok := s.byID[strings.ToLower(id)]; ok {
+		return s.tenants[i].ID
+	}
+	return id
 }
 
 // Tenants returns the tenants the emulated credential reaches.
@@ -195,12 +210,14 @@ func (s *Server) write(w http.ResponseWriter, name string, resp response) {
 		ct = "application/json"
 	}
 	w.Header().Set("Content-Type", ct)
+	// Counted before the body goes out, so that a client that has read a
+	// response finds it in Stats.
+	s.count(name, resp.status, resp.servedKey, resp.served)
 	w.WriteHeader(resp.status)
 	_, _ = w.Write(resp.body)
 	if resp.release != nil {
 		resp.release()
 	}
-	s.count(name, resp.status, resp.servedKey, resp.served)
 }
 
 func (s *Server) count(name string, status int, servedKey string, served int) {

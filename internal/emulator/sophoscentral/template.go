@@ -196,21 +196,31 @@ func loadTemplateSet(streamName string) (*templateSet, error) {
 }
 
 // weight is how often a type shows up relative to others, roughly as in a
-// real estate: updates and web control dominate, detections are rarer.
+// real estate: routine events (updates, web and device control) make most
+// of the volume, detections are rare; among alerts, health and connectivity
+// problems outnumber threats.
 func weight(typ string) int {
 	switch typ {
 	case "Event::Endpoint::UpdateSuccess":
+		return 30
+	case "Event::Endpoint::WebControlViolation":
 		return 12
-	case "Event::Endpoint::WebControlViolation", "Event::Endpoint::Device::AlertedOnly":
-		return 6
+	case "Event::Endpoint::Device::AlertedOnly":
+		return 8
 	case "Event::Endpoint::UpdateRebootRequired", "Event::Endpoint::Application::Blocked",
-		"Event::Endpoint::WebFilteringBlocked", "Event::Endpoint::SavScanComplete":
+		"Event::Endpoint::OutOfDate":
+		return 6
+	case "Event::Endpoint::ServiceNotRunning", "Event::Endpoint::ServiceRestored":
+		return 5
+	case "Event::Endpoint::WebFilteringBlocked", "Event::Endpoint::SavScanComplete",
+		"Event::Endpoint::UserAutoCreated", "Event::Endpoint::NotProtected",
+		"Event::Firewall::LostConnectionToSophosCentral", "Event::Firewall::FirewallVPNTunnelDown":
 		return 4
-	case "Event::Endpoint::ServiceNotRunning", "Event::Endpoint::ServiceRestored",
-		"Event::Endpoint::UserAutoCreated", "Event::Endpoint::OutOfDate":
-		return 3
+	case "Event::Endpoint::Registered", "Event::Endpoint::UpdateFailure",
+		"Event::Endpoint::DataLossPreventionUserAllowed":
+		return 2
 	}
-	return 2
+	return 1
 }
 
 func compileTemplate(item *jnode) (*template, error) {

@@ -111,7 +111,8 @@ func TestTokenExpiry(t *testing.T) {
 
 func TestMissingTokenIs401(t *testing.T) {
 	f := newFixture(t, Config{})
-	for _, path := range []string{"/whoami/v1", "/partner/v1/tenants", "/siem/v1/events", "/siem/v1/alerts"} {
+	paths := []string{"/whoami/v1", "/partner/v1/tenants", "/siem/v1/events", "/siem/v1/alerts"}
+	for _, path := range paths {
 		assert.Equal(t, http.StatusUnauthorized, f.get(path, "", nil).status, path)
 		assert.Equal(t, http.StatusUnauthorized, f.get(path, "forged", nil).status, path)
 	}
