@@ -25,8 +25,7 @@ type Tenant struct {
 
 type tenantsBody struct {
 	Pages struct {
-		Current int `json:"current"`
-		Total   int `json:"total"`
+		Total int `json:"total"`
 	} `json:"pages"`
 	Items []Tenant `json:"items"`
 }
