@@ -2,7 +2,9 @@ package logsingestion
 
 import (
 	"context"
+	"encoding/base64"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"testing"
 	"time"
@@ -148,4 +150,73 @@ func TestOpenIDConfiguration(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+}
+
+func TestTokenExpiry(t *testing.T) {
+	tests := []struct {
+		name   string
+		expire func(f *fixture)
+	}{
+		{name: "ttl passed", expire: func(f *fixture) { f.clock.Advance(DefaultTokenTTL) }},
+		{name: "revoked", expire: func(f *fixture) { f.emu.ExpireTokens() }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, Config{})
+			body := mustJSON(t, []any{sampleEvent(0)})
+			old := f.token(t)
+
+			f.clock.Advance(DefaultTokenTTL - time.Second)
+			resp, data := f.post(t, f.ingestURL(eventsStream), old, body, nil)
+			require.Equal(t, http.StatusNoContent, resp.StatusCode, string(data))
+
+			tt.expire(f)
+			resp, data = f.post(t, f.ingestURL(eventsStream), old, body, nil)
+			assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+			assert.Equal(t, "InvalidToken", resp.Header.Get("x-ms-error-code"))
+			assert.Contains(t, string(data), "expired")
+
+			resp, data = f.post(t, f.ingestURL(eventsStream), f.token(t), body, nil)
+			assert.Equal(t, http.StatusNoContent, resp.StatusCode, string(data))
+			assert.Len(t, f.emu.Rows(eventsStream), 2)
+		})
+	}
+}
+
+func TestTokenAudience(t *testing.T) {
+	f := newFixture(t, Config{})
+	req := httptest.NewRequest(http.MethodPost, "/", nil)
+	wrong := f.emu.issue(req, "https://management.azure.com")
+
+	resp, data := f.post(t, f.ingestURL(eventsStream), wrong, []byte(`[]`), nil)
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	assert.Contains(t, string(data), "https://management.azure.com")
+}
+
+func TestClientAssertion(t *testing.T) {
+	f := newFixture(t, Config{})
+	enc := base64.RawURLEncoding
+	assertion := func(iss string) string {
+		return enc.EncodeToString([]byte(`{"alg":"PS256","typ":"JWT"}`)) + "." +
+			enc.EncodeToString([]byte(`{"iss":"`+iss+`","sub":"`+iss+`"}`)) + ".c2ln"
+	}
+	tests := []struct {
+		name      string
+		assertion string
+		status    int
+	}{
+		{name: "from the client", assertion: assertion(DefaultClientID), status: http.StatusOK},
+		{name: "from another client", assertion: assertion("other"), status: http.StatusUnauthorized},
+		{name: "not a JWT", assertion: "abc", status: http.StatusUnauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			form := goodTokenForm()
+			form.Del("client_secret")
+			form.Set("client_assertion_type", jwtBearer)
+			form.Set("client_assertion", tt.assertion)
+			status, body := f.tokenResponse(t, DefaultTenantID, form)
+			assert.Equal(t, tt.status, status, body)
+		})
+	}
 }

@@ -155,3 +155,5 @@ func sampleEvent(i int) map[string]any {
 		"not_declared":  "dropped by Azure",
 	}
 }
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

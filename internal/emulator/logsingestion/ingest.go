@@ -126,6 +126,13 @@ func (s *Server) applyFault(r *http.Request, f Fault, ok bool) *failure {
 	case FaultStatus:
 		return statusFailure(f)
 	case FaultSlow:
+		// The server notices a client that hangs up only once the body has been read.
+		body, err := io.ReadAll(io.LimitReader(r.Body, drainLimit))
+		if err != nil {
+			return &failure{status: http.StatusBadRequest, code: "InvalidContent",
+				message: fmt.Sprintf("The request body could not be read: %v.", err)}
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		wait(r.Context(), f.Delay)
 	}
 	return nil
