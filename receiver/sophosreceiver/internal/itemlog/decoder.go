@@ -18,18 +18,13 @@ import (
 // maxDepth bounds the nesting of a body, so a hostile one cannot exhaust the stack.
 const maxDepth = 64
 
-// maxKeys bounds the table of interned object keys.
-const maxKeys = 4096
-
 // decoder reads JSON straight into pdata values. It saves most of the allocations a general
-// decoder makes: string values without escapes are slices of one copy of the whole input,
-// object keys are interned, and each map is sized by what the last object under the same key
-// held.
+// decoder makes: strings without escapes, keys and values, are slices of one copy of the
+// whole input, and each map is sized by what the last object under the same key held.
 type decoder struct {
 	data  []byte
-	text  string // a copy of data, which string values share
+	text  string // a copy of data, which strings share
 	pos   int
-	keys  map[string]string
 	hints map[string]int
 }
 
@@ -42,7 +37,6 @@ func newDecoder(data []byte) *decoder {
 	return &decoder{
 		data:  data,
 		text:  string(data),
-		keys:  map[string]string{},
 		hints: map[string]int{},
 	}
 }
@@ -252,27 +246,9 @@ func (d *decoder) number(v pcommon.Value) error {
 	return nil
 }
 
-// key reads an object key, interned.
+// key reads an object key.
 func (d *decoder) key() (string, error) {
-	start, end, kind, err := d.scanString()
-	if err != nil {
-		return "", err
-	}
-	raw := d.data[start:end]
-	if kind == escaped {
-		return unescape(raw)
-	}
-	if k, ok := d.keys[string(raw)]; ok {
-		return k, nil
-	}
-	k := d.text[start:end]
-	if kind == nonASCII {
-		k = validUTF8(k)
-	}
-	if len(d.keys) < maxKeys {
-		d.keys[k] = k
-	}
-	return k, nil
+	return d.str()
 }
 
 // str reads a string value.

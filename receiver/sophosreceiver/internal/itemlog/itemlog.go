@@ -107,25 +107,31 @@ func (d *decoder) nextCursor(dst *string) error {
 // fillRecord sets everything but the body from the item, and returns its created_at.
 func fillRecord(rec plog.LogRecord, item pcommon.Map, stream string, obs pcommon.Timestamp) time.Time {
 	rec.SetObservedTimestamp(obs)
-	if when, ok := timeField(item, "when"); ok {
-		rec.SetTimestamp(pcommon.NewTimestampFromTime(when))
-	}
-	if sev, ok := stringField(item, "severity"); ok {
-		rec.SetSeverityText(sev)
-		rec.SetSeverityNumber(severityNumber(sev))
-	}
-
 	attrs := rec.Attributes()
 	attrs.EnsureCapacity(3)
 	attrs.PutStr(AttrStream, stream)
-	if id, ok := stringField(item, "id"); ok {
-		attrs.PutStr(AttrUID, id)
-	}
-	if typ, ok := stringField(item, "type"); ok {
-		attrs.PutStr(AttrEventName, typ)
-	}
 
-	createdAt, _ := timeField(item, "created_at")
+	var createdAt time.Time
+	for key, v := range item.All() {
+		if v.Type() != pcommon.ValueTypeStr {
+			continue
+		}
+		switch key {
+		case "id":
+			attrs.PutStr(AttrUID, v.Str())
+		case "type":
+			attrs.PutStr(AttrEventName, v.Str())
+		case "severity":
+			rec.SetSeverityText(v.Str())
+			rec.SetSeverityNumber(severityNumber(v.Str()))
+		case "when":
+			if when, ok := parseTime(v.Str()); ok {
+				rec.SetTimestamp(pcommon.NewTimestampFromTime(when))
+			}
+		case "created_at":
+			createdAt, _ = parseTime(v.Str())
+		}
+	}
 	return createdAt
 }
 
@@ -144,19 +150,8 @@ func severityNumber(sev string) plog.SeverityNumber {
 	}
 }
 
-func stringField(m pcommon.Map, key string) (string, bool) {
-	v, ok := m.Get(key)
-	if !ok || v.Type() != pcommon.ValueTypeStr {
-		return "", false
-	}
-	return v.Str(), true
-}
-
-func timeField(m pcommon.Map, key string) (time.Time, bool) {
-	s, ok := stringField(m, key)
-	if !ok {
-		return time.Time{}, false
-	}
+// parseTime reads an RFC 3339 time, the layout Sophos sends first.
+func parseTime(s string) (time.Time, bool) {
 	if t, ok := parseMillis(s); ok {
 		return t, true
 	}
