@@ -2,7 +2,6 @@ package sentinelexporter
 
 import (
 	"context"
-	"sync"
 
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/attribute"
@@ -28,7 +27,18 @@ type batch struct {
 	records  int
 }
 
-var rowsPool = sync.Pool{New: func() any { return &streamRows{} }}
+// freeRows keeps row buffers between batches. Unlike a sync.Pool it survives garbage
+// collections, so that a buffer of many megabytes is not grown again for every batch.
+var freeRows = make(chan *streamRows, 32)
+
+func getRows() *streamRows {
+	select {
+	case s := <-freeRows:
+		return s
+	default:
+		return &streamRows{}
+	}
+}
 
 // buildBatch routes every record of ld and encodes its row.
 func (e *sentinelExporter) buildBatch(ctx context.Context, ld plog.Logs) *batch {
@@ -47,7 +57,7 @@ func (e *sentinelExporter) buildBatch(ctx context.Context, ld plog.Logs) *batch 
 				}
 				s := byName[name]
 				if s == nil {
-					s = rowsPool.Get().(*streamRows)
+					s = getRows()
 					s.name = name
 					s.enc = row.NewEncoder(e.schemas[name])
 					byName[name] = s
@@ -85,7 +95,10 @@ func (b *batch) release() {
 		s.rows.Reset()
 		s.refs = s.refs[:0]
 		s.enc = nil
-		rowsPool.Put(s)
+		select {
+		case freeRows <- s:
+		default:
+		}
 	}
 	b.streams = nil
 }

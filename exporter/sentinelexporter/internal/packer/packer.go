@@ -29,6 +29,11 @@ type Request struct {
 	TooLarge bool
 }
 
+var (
+	comma       = []byte{','}
+	openBracket = []byte{'['}
+)
+
 // gzipHeader is a gzip member header with no name, no time and an unknown OS.
 var gzipHeader = []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff}
 
@@ -172,9 +177,9 @@ func (p *Packer) start(first int, pessimistic bool) gzipBody {
 
 // write compresses one more row into the body.
 func (p *Packer) write(b *gzipBody, row []byte) {
-	sep := []byte{','}
+	sep := comma
 	if b.next == b.first {
-		sep[0] = '['
+		sep = openBracket
 	}
 	_, _ = p.fw.Write(sep)
 	_, _ = p.fw.Write(row)

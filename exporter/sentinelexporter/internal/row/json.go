@@ -24,6 +24,11 @@ func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Skip eight plain ASCII bytes at a time: most text needs no escaping.
+		if i+8 <= len(s) && plain8(s[i:i+8]) {
+			i += 8
+			continue
+		}
 		b := s[i]
 		if b < utf8.RuneSelf {
 			if safe[b] {
@@ -67,6 +72,24 @@ func appendString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// plain8 reports whether the 8 bytes of s are all ASCII that JSON strings hold unescaped:
+// no control character, quote, backslash or byte of a multi-byte character.
+func plain8(s string) bool {
+	w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	control := (w - ones*0x20) & ^w
+	quote := w ^ (ones * '"')
+	quote = (quote - ones) & ^quote
+	backslash := w ^ (ones * '\\')
+	backslash = (backslash - ones) & ^backslash
+	return (w|control|quote|backslash)&highs == 0
 }
 
 // appendFloat appends f as a JSON number; NaN and infinities, which JSON lacks, become null.

@@ -136,3 +136,21 @@ func TestEncoderFirstColumnDropped(t *testing.T) {
 	body.Map().PutStr("b", "kept")
 	assert.Equal(t, `{"b":"kept"}`, string(NewEncoder(schema).Append(nil, body)))
 }
+
+func TestAppendStringMatchesEncodingJSON(t *testing.T) {
+	inputs := []string{
+		"", "plain ascii text that is long enough", "tab\there", "quote\" in the middle of 16+",
+		"back\\slash after eight", "control \x1f char", "é accents ü in 8 byte runs", "\x7f del",
+		"0123456\"", "01234567\\", "emoji 😀 after", "bad \xc3\x28 utf8", strings.Repeat("ab\"", 9),
+	}
+	for _, in := range inputs {
+		want, err := json.Marshal(in)
+		require.NoError(t, err)
+		got := appendString(nil, in)
+		var back string
+		require.NoError(t, json.Unmarshal(got, &back), "%q", got)
+		var wantBack string
+		require.NoError(t, json.Unmarshal(want, &wantBack))
+		assert.Equal(t, wantBack, back, "input %q", in)
+	}
+}
