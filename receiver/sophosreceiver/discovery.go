@@ -23,7 +23,11 @@ type tenant struct {
 	APIHost    string
 }
 
-// discover finds the tenants to poll. The token is fetched first in every case, which checks
+// discover finds the tenants to poll.
+//
+// Limitation: partner and organization tenants are listed once, at start: a tenant added
+// later is polled from the next restart, and a tenant removed keeps failing with 403s until
+// then. The token is fetched first in every case, which checks
 // the credential and learns the API's clock before any position is judged by it.
 func (r *sophosReceiver) discover(ctx context.Context) ([]tenant, error) {
 	if err := r.client.EnsureToken(ctx); err != nil {
