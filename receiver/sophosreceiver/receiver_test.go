@@ -6,7 +6,9 @@ package sophosreceiver
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -560,4 +562,111 @@ func TestStartPositionByTheAPIsClock(t *testing.T) {
 			assert.Zero(t, emu.Stats().Statuses[400])
 		})
 	}
+}
+
+// notStorage is an extension that keeps nothing.
+type notStorage struct {
+	component.StartFunc
+	component.ShutdownFunc
+}
+
+func TestStartErrors(t *testing.T) {
+	nop := componenttest.NewNopHost()
+	tests := []struct {
+		name    string
+		host    component.Host
+		wantErr string
+	}{
+		{"storage extension missing", nop, `storage: extension "file_storage" not found`},
+		{
+			"not a storage extension",
+			storageHost{Host: nop, exts: map[component.ID]component.Component{storageID: notStorage{}}},
+			`storage: extension "file_storage" is not a storage extension`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig("http://127.0.0.1:9")
+			cfg.Storage = &storageID
+			r, err := newReceiver(metadatatest.NewSettings(componenttest.NewTelemetry()), cfg, newRecorder())
+			require.NoError(t, err)
+			assert.EqualError(t, r.Start(context.Background(), tt.host), tt.wantErr)
+			assert.NoError(t, r.Shutdown(context.Background()))
+		})
+	}
+}
+
+func TestBadCredentialsKeepRetrying(t *testing.T) {
+	_, url, _ := emulator(t, sophoscentral.Config{EventsBacklog: 10})
+	cfg := testConfig(url)
+	cfg.ClientSecret = "not-the-secret"
+	h := startReceiver(t, cfg, newRecorder(), componenttest.NewNopHost())
+
+	require.Eventually(t, func() bool {
+		return h.sum(t, "otelcol_sophos_api_errors", map[string]string{"endpoint": "token", "status": "401"}) >= 3
+	}, waitFor, 5*time.Millisecond)
+	h.stop(t)
+	warnings := h.logs.FilterMessage("Cannot find the Sophos tenants to poll, retrying").All()
+	require.NotEmpty(t, warnings)
+	for _, w := range warnings {
+		assert.NotContains(t, w.ContextMap()["error"], "not-the-secret")
+	}
+}
+
+func TestShutdownWhileWaiting(t *testing.T) {
+	tests := []struct {
+		name  string
+		fault sophoscentral.Fault
+	}{
+		{"Retry-After of an hour", sophoscentral.Fault{Endpoint: "events", Kind: sophoscentral.FaultRateLimit, RetryAfter: time.Hour}},
+		{"a request that hangs", sophoscentral.Fault{Endpoint: "events", Kind: sophoscentral.FaultSlow, Delay: time.Hour}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			emu := sophoscentral.New(sophoscentral.Config{EventsBacklog: 10})
+			emu.AddFault(tt.fault)
+			var asked atomic.Bool
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasPrefix(r.URL.Path, "/siem/") {
+					asked.Store(true)
+				}
+				emu.ServeHTTP(w, r)
+			}))
+			t.Cleanup(srv.Close)
+			cfg := testConfig(srv.URL)
+			cfg.Streams = []string{"events"}
+			cfg.Timeout = time.Hour
+			h := startReceiver(t, cfg, newRecorder(), componenttest.NewNopHost())
+			require.Eventually(t, asked.Load, waitFor, 5*time.Millisecond)
+
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			assert.NoError(t, h.r.Shutdown(ctx))
+			h.r = nil
+		})
+	}
+}
+
+func TestExcludeTypes(t *testing.T) {
+	emu, url, _ := emulator(t, sophoscentral.Config{EventsBacklog: 400})
+	tenantID := emu.Tenants()[0].ID
+	items := emu.Items(tenantID, "events", 0, 400)
+	excluded := items[0]["type"].(string)
+	var want []string
+	for _, it := range items {
+		if it["type"] != excluded {
+			want = append(want, it["id"].(string))
+		}
+	}
+	require.Less(t, len(want), 400)
+
+	cfg := testConfig(url)
+	cfg.Streams = []string{"events"}
+	cfg.ExcludeTypes = []string{excluded}
+	cfg.FromDateOffset = 5 * time.Minute
+	rec := newRecorder()
+	startReceiver(t, cfg, rec, componenttest.NewNopHost())
+
+	require.Eventually(t, func() bool { return rec.count(tenantID, "events") >= len(want) }, waitFor, 5*time.Millisecond)
+	assert.Equal(t, want, rec.got(tenantID, "events"))
 }
