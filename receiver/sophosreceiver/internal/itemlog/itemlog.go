@@ -51,6 +51,9 @@ func DecodePage(body []byte, stream string, observed time.Time, dst plog.LogReco
 			seenCursor = true
 			return d.nextCursor(&page.NextCursor)
 		case "items":
+			if d.peek() == 'n' {
+				return d.literal("null")
+			}
 			return d.array(func() error {
 				if d.peek() != '{' {
 					return d.errorf("an item is not an object")
@@ -88,10 +91,14 @@ func (d *decoder) hasMore(dst *bool) error {
 	if err := d.value(v, "has_more", 1); err != nil {
 		return err
 	}
-	if v.Type() != pcommon.ValueTypeBool {
+	switch v.Type() {
+	case pcommon.ValueTypeBool:
+		*dst = v.Bool()
+	case pcommon.ValueTypeEmpty:
+		*dst = false
+	default:
 		return d.errorf("has_more is not a boolean")
 	}
-	*dst = v.Bool()
 	return nil
 }
 
