@@ -32,6 +32,8 @@ type batch struct {
 var freeRows = make(chan *streamRows, 32)
 
 func getRows() *streamRows {
+	// Limitation: up to 32 buffers stay allocated for the life of the process, each as large as
+	// the largest batch it held.
 	select {
 	case s := <-freeRows:
 		return s

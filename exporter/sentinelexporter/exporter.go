@@ -199,6 +199,8 @@ func (e *sentinelExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	}
 	permanent := errors.Join(res.permanent...)
 	if res.retryErr != nil {
+		// Limitation: rows refused for good in a batch that is also retried are logged and
+		// counted here, but the pipeline sees only the retryable error.
 		if permanent != nil {
 			e.set.Logger.Error("Rows dropped: the Logs Ingestion API refused them for good",
 				zap.Error(permanent))

@@ -76,6 +76,8 @@ func (e *sentinelExporter) sendRequest(ctx context.Context, s *streamRows, req p
 		e.telemetry.SentinelRowsSent.Add(ctx, rows, streamAttr(s.name))
 		return -1
 	case out.status == http.StatusRequestEntityTooLarge:
+		// Limitation: a row that Azure refuses as too large on its own is dropped and
+		// counted; it is not cut into smaller rows.
 		if rows == 1 {
 			e.telemetry.SentinelRowsTooLarge.Add(ctx, 1, streamAttr(s.name))
 			res.permanent = append(res.permanent, out.err)
@@ -176,6 +178,9 @@ func (e *sentinelExporter) postOnce(ctx context.Context, stream string, req pack
 
 	resp, err := e.client.Do(httpReq)
 	if err != nil {
+		// Limitation: when the connection breaks after Azure accepted the rows but before the
+		// answer arrived, the rows are sent again and arrive twice; the API offers no way to
+		// ask whether a request id was taken.
 		e.countResponse(ctx, stream, 0)
 		return outcome{err: fmt.Errorf("logs ingestion %s, x-ms-client-request-id %s: %w",
 			stream, requestID, err)}

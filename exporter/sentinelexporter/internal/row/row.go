@@ -59,6 +59,8 @@ func NewEncoder(schema *Schema) *Encoder {
 // Append appends the row of body to dst. A map body's top-level keys are the columns; any
 // other body becomes the single column RawData.
 func (e *Encoder) Append(dst []byte, body pcommon.Value) []byte {
+	// Limitation: no TimeGenerated column is added from the record's timestamp; the DCR's
+	// transformation derives it (the Sophos DCR from created_at), else Azure uses ingestion time.
 	dst = append(dst, '{')
 	if body.Type() != pcommon.ValueTypeMap {
 		dst, _ = e.appendColumn(dst, RawDataColumn, body, true)
@@ -102,6 +104,7 @@ func (e *Encoder) appendColumn(dst []byte, k string, v pcommon.Value, first bool
 		}
 	}
 
+	// Limitation: a value over 64 KB is counted and sent whole; Azure truncates it.
 	if len(dst)-valueStart > MaxValueBytes {
 		e.Counts.add(&e.Counts.Truncated, k)
 	}
