@@ -86,7 +86,8 @@ func newExporter(cfg *Config, set exporter.Settings) (*sentinelExporter, error) 
 }
 
 func (e *sentinelExporter) start(ctx context.Context, host component.Host) error {
-	// The exporter compresses and times requests itself; confighttp must do neither.
+	// The exporter compresses requests itself, and confighttp reads the same timeout key as
+	// exporterhelper, whose deadline covers every request of a batch: confighttp does neither.
 	clientCfg := e.cfg.ClientConfig
 	clientCfg.Compression = ""
 	clientCfg.Timeout = 0
