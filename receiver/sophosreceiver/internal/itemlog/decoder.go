@@ -5,6 +5,7 @@ package itemlog // import "github.com/otelcol-sophos/otelcol-sophos/receiver/sop
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -278,8 +279,16 @@ const (
 func (d *decoder) scanString() (start, end, kind int, err error) {
 	d.pos++ // the opening quote
 	start = d.pos
-	for d.pos < len(d.data) {
-		switch c := d.data[d.pos]; {
+	data := d.data
+	for {
+		// Skip eight bytes at a time while none of them needs a look.
+		for d.pos+8 <= len(data) && !special(binary.LittleEndian.Uint64(data[d.pos:])) {
+			d.pos += 8
+		}
+		if d.pos >= len(data) {
+			return 0, 0, 0, d.errorf("unterminated string")
+		}
+		switch c := data[d.pos]; {
 		case c == '"':
 			end = d.pos
 			d.pos++
@@ -296,7 +305,20 @@ func (d *decoder) scanString() (start, end, kind int, err error) {
 			d.pos++
 		}
 	}
-	return 0, 0, 0, d.errorf("unterminated string")
+}
+
+// Masks for looking at the eight bytes of a uint64 at once.
+const (
+	lowBits  = 0x0101010101010101
+	highBits = 0x8080808080808080
+)
+
+// special reports whether one of the eight bytes in x may be a quote, a backslash, a control
+// character or beyond ASCII. It may say so of others too, never the reverse.
+func special(x uint64) bool {
+	quote := x ^ (lowBits * '"')
+	backslash := x ^ (lowBits * '\\')
+	return ((quote-lowBits)&^quote|(backslash-lowBits)&^backslash|(x-lowBits*0x20)&^x|x)&highBits != 0
 }
 
 // validUTF8 replaces invalid UTF-8, which pdata could not marshal, as encoding/json does.

@@ -196,3 +196,22 @@ func TestParseMillis(t *testing.T) {
 	recs, _ := decode(t, `{"next_cursor":"c","items":[{"when":"2026-12-03T12:11:09+01:00"}]}`, "events")
 	assert.Equal(t, time.Date(2026, 12, 3, 11, 11, 9, 0, time.UTC), recs.At(0).Timestamp().AsTime())
 }
+
+func TestSpecial(t *testing.T) {
+	// special must flag every byte the string scanner stops at, wherever it sits.
+	for c := 0; c < 256; c++ {
+		want := c == '"' || c == '\\' || c < 0x20 || c >= 0x80
+		for pos := 0; pos < 8; pos++ {
+			b := []byte("abcdefgh")
+			b[pos] = byte(c)
+			x := uint64(0)
+			for i := 7; i >= 0; i-- {
+				x = x<<8 | uint64(b[i])
+			}
+			if want {
+				assert.True(t, special(x), "byte %#x at %d", c, pos)
+			}
+		}
+	}
+	assert.False(t, special(0x6867666564636261), "abcdefgh")
+}
