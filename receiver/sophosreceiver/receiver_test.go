@@ -290,6 +290,9 @@ func TestFirstRun(t *testing.T) {
 	assert.Equal(t, 230.0, h.sum(t, "otelcol_sophos_items_received", map[string]string{"stream": "alerts"}))
 	assert.GreaterOrEqual(t, h.sum(t, "otelcol_sophos_pages", map[string]string{"stream": "events"}), 3.0)
 	assert.Equal(t, 1.0, h.sum(t, "otelcol_sophos_token_requests", map[string]string{"reason": "initial"}))
+	lag, err := h.tel.GetMetric("otelcol_sophos_position_lag")
+	require.NoError(t, err)
+	assert.Len(t, lag.Data.(metricdata.Gauge[float64]).DataPoints, 2, "one lag per stream")
 
 	rec.mu.Lock()
 	assert.Equal(t, map[string]any{itemlog.AttrTenantID: tenantID}, rec.resources[tenantID])
