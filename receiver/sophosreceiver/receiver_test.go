@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -523,20 +524,57 @@ func TestPartnerWithThreeTenants(t *testing.T) {
 	assert.Equal(t, 2, emu.Stats().Requests["tenants"], "three tenants on pages of two")
 }
 
-func TestPartnerTenantsExcluded(t *testing.T) {
+func TestTenantSelection(t *testing.T) {
 	tenants := []sophoscentral.Tenant{
 		{ID: "bbbbbbbb-0000-4000-8000-000000000001"},
 		{ID: "bbbbbbbb-0000-4000-8000-000000000002"},
+		{ID: "bbbbbbbb-0000-4000-8000-000000000003"},
 	}
-	emu, url, _ := emulator(t, sophoscentral.Config{Identity: "organization", Tenants: tenants, EventsBacklog: 10})
+	tests := []struct {
+		name   string
+		change func(*Config)
+		want   []int // indexes of the tenants polled
+	}{
+		{"exclude", func(c *Config) { c.Tenants.Exclude = []string{tenants[1].ID} }, []int{0, 2}},
+		{"include", func(c *Config) { c.Tenants.Include = []string{tenants[2].ID} }, []int{2}},
+		{"tenant_id", func(c *Config) { c.TenantID = tenants[0].ID }, []int{0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			emu, url, _ := emulator(t, sophoscentral.Config{
+				Identity: "organization", Tenants: tenants, EventsBacklog: 10,
+			})
+			cfg := testConfig(url)
+			cfg.Streams = []string{"events"}
+			tt.change(cfg)
+			rec := newRecorder()
+			startReceiver(t, cfg, rec, componenttest.NewNopHost())
+
+			for _, i := range tt.want {
+				waitItems(t, rec, emu, tenants[i].ID, "events", 0, 10)
+			}
+			served := emu.Stats().ItemsServed
+			for i, tn := range tenants {
+				if !slices.Contains(tt.want, i) {
+					assert.Zero(t, served[tn.ID+"/events"], "tenant %d", i)
+				}
+			}
+		})
+	}
+}
+
+func TestExplicitTenantSkipsWhoami(t *testing.T) {
+	emu, url, _ := emulator(t, sophoscentral.Config{EventsBacklog: 50})
+	tenantID := emu.Tenants()[0].ID
 	cfg := testConfig(url)
 	cfg.Streams = []string{"events"}
-	cfg.Tenants.Exclude = []string{tenants[1].ID}
+	cfg.TenantID = tenantID
+	cfg.APIHost = url
 	rec := newRecorder()
 	startReceiver(t, cfg, rec, componenttest.NewNopHost())
 
-	waitItems(t, rec, emu, tenants[0].ID, "events", 0, 10)
-	assert.Zero(t, emu.Stats().ItemsServed[tenants[1].ID+"/events"])
+	waitItems(t, rec, emu, tenantID, "events", 0, 50)
+	assert.Zero(t, emu.Stats().Requests["whoami"])
 }
 
 func TestStartPositionByTheAPIsClock(t *testing.T) {
