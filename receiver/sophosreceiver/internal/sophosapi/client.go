@@ -120,7 +120,7 @@ func (c *Client) send(ctx context.Context, endpoint, url string, header http.Hea
 	if err != nil {
 		return time.Time{}, 0, &Error{Endpoint: endpoint, Err: err}
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 
 	date, _ := http.ParseTime(resp.Header.Get("Date"))
 	dst.Reset()

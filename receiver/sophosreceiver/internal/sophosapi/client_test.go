@@ -240,8 +240,10 @@ func TestNetworkError(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close()
-	c := NewClient(Config{ClientID: testID, ClientSecret: testSecret, TokenURL: url + "/token",
-		GlobalEndpoint: url}, http.DefaultClient, Options{})
+	c := NewClient(Config{
+		ClientID: testID, ClientSecret: testSecret, TokenURL: url + "/token",
+		GlobalEndpoint: url,
+	}, http.DefaultClient, Options{})
 
 	err := c.EnsureToken(context.Background())
 	var apiErr *Error
