@@ -2,9 +2,11 @@ package row
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"math"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
@@ -25,9 +27,11 @@ func appendString(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		// Skip eight plain ASCII bytes at a time: most text needs no escaping.
-		if i+8 <= len(s) && plain8(s[i:i+8]) {
+		for i+8 <= len(s) && plain8(load64(s, i)) {
 			i += 8
-			continue
+		}
+		if i == len(s) {
+			break
 		}
 		b := s[i]
 		if b < utf8.RuneSelf {
@@ -79,11 +83,14 @@ const (
 	highs = 0x8080808080808080
 )
 
-// plain8 reports whether the 8 bytes of s are all ASCII that JSON strings hold unescaped:
+// load64 reads the 8 bytes of s at i, which the caller has checked exist, as one word.
+func load64(s string, i int) uint64 {
+	return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))
+}
+
+// plain8 reports whether the 8 bytes in w are all ASCII that JSON strings hold unescaped:
 // no control character, quote, backslash or byte of a multi-byte character.
-func plain8(s string) bool {
-	w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+func plain8(w uint64) bool {
 	control := (w - ones*0x20) & ^w
 	quote := w ^ (ones * '"')
 	quote = (quote - ones) & ^quote

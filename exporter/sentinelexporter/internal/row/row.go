@@ -49,6 +49,16 @@ func (c *Counts) add(m *map[string]int, column string) {
 type Encoder struct {
 	schema *Schema
 	Counts Counts
+
+	// seen holds the columns of the previous row by position: rows of one stream mostly have
+	// the same keys in the same order, and comparing a key is cheaper than hashing it.
+	seen []seenColumn
+}
+
+type seenColumn struct {
+	name     string
+	typ      string
+	declared bool
 }
 
 // NewEncoder returns an Encoder for a stream with the given schema, which may be nil.
@@ -63,23 +73,40 @@ func (e *Encoder) Append(dst []byte, body pcommon.Value) []byte {
 	// transformation derives it (the Sophos DCR from created_at), else Azure uses ingestion time.
 	dst = append(dst, '{')
 	if body.Type() != pcommon.ValueTypeMap {
-		dst, _ = e.appendColumn(dst, RawDataColumn, body, true)
+		dst, _ = e.appendColumn(dst, 0, RawDataColumn, body, true)
 		return append(dst, '}')
 	}
 
 	first := true
+	pos := 0
 	for k, v := range body.Map().All() {
 		var ok bool
-		dst, ok = e.appendColumn(dst, k, v, first)
+		dst, ok = e.appendColumn(dst, pos, k, v, first)
 		if ok {
 			first = false
 		}
+		pos++
 	}
 	return append(dst, '}')
 }
 
+// column returns the declared type of the column k, the pos-th key of its row.
+func (e *Encoder) column(pos int, k string) (string, bool) {
+	if pos < len(e.seen) && e.seen[pos].name == k {
+		return e.seen[pos].typ, e.seen[pos].declared
+	}
+	typ, declared := e.schema.types[k]
+	c := seenColumn{name: k, typ: typ, declared: declared}
+	if pos < len(e.seen) {
+		e.seen[pos] = c
+	} else if pos == len(e.seen) {
+		e.seen = append(e.seen, c)
+	}
+	return typ, declared
+}
+
 // appendColumn appends "k":v, preceded by a comma unless first; it reports whether it wrote.
-func (e *Encoder) appendColumn(dst []byte, k string, v pcommon.Value, first bool) ([]byte, bool) {
+func (e *Encoder) appendColumn(dst []byte, pos int, k string, v pcommon.Value, first bool) ([]byte, bool) {
 	start := len(dst)
 	if !first {
 		dst = append(dst, ',')
@@ -91,7 +118,7 @@ func (e *Encoder) appendColumn(dst []byte, k string, v pcommon.Value, first bool
 	if e.schema == nil {
 		dst = appendValue(dst, v)
 	} else {
-		typ, declared := e.schema.types[k]
+		typ, declared := e.column(pos, k)
 		if !declared {
 			e.Counts.add(&e.Counts.Dropped, k)
 			return dst[:start], false
