@@ -14,6 +14,7 @@ import (
 
 	"github.com/otelcol-sophos/otelcol-sophos/exporter/sentinelexporter/internal/metadata"
 	"github.com/otelcol-sophos/otelcol-sophos/exporter/sentinelexporter/internal/packer"
+	"github.com/otelcol-sophos/otelcol-sophos/internal/emulator/logsingestion"
 	"github.com/otelcol-sophos/otelcol-sophos/internal/emulator/sophoscentral"
 )
 
@@ -91,4 +92,25 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkExportToEmulator sends the 100,000 events through the exporter to the Logs
+// Ingestion emulator over TLS, as in production but on loopback. The emulator's own decoding
+// shares the CPU, so its MB/s says little; requests/op and maxWireBytes are what Azure would see.
+func BenchmarkExportToEmulator(b *testing.B) {
+	ld := benchLogs()
+	f := newFixture(b, logsingestion.Config{})
+	cfg := f.config()
+	cfg.StreamRoutes = []StreamRoute{{Attribute: "sophos.stream", Value: "events", StreamName: eventsStream}}
+	exp := startExporter(b, cfg, nil, nil)
+	defer func() { require.NoError(b, exp.Shutdown(context.Background())) }()
+
+	for b.Loop() {
+		require.NoError(b, exp.ConsumeLogs(context.Background(), ld))
+	}
+	stats := f.emu.Stats()
+	b.SetBytes(stats.RawBytes[eventsStream] / int64(b.N))
+	b.ReportMetric(float64(stats.Requests[eventsStream])/float64(b.N), "requests/op")
+	b.ReportMetric(float64(stats.MaxWireBytes), "maxWireBytes")
+	b.ReportMetric(float64(stats.WireBytes[eventsStream])/float64(stats.Requests[eventsStream])/1024, "wireKiB/req")
 }

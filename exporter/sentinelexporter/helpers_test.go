@@ -45,7 +45,7 @@ type fixture struct {
 	posts atomic.Int64
 }
 
-func newFixture(t *testing.T, cfg logsingestion.Config) *fixture {
+func newFixture(t testing.TB, cfg logsingestion.Config) *fixture {
 	t.Helper()
 	emu, err := logsingestion.New(cfg)
 	require.NoError(t, err)
@@ -108,7 +108,7 @@ func fastRetry(cfg *Config) {
 }
 
 // startExporter creates and starts a sentinel exporter; tel, when not nil, receives its metrics.
-func startExporter(t *testing.T, cfg *Config, tel *componenttest.Telemetry, host component.Host) exporter.Logs {
+func startExporter(t testing.TB, cfg *Config, tel *componenttest.Telemetry, host component.Host) exporter.Logs {
 	t.Helper()
 	require.NoError(t, cfg.Validate())
 	set := metadatatest.NewSettings(componenttest.NewTelemetry())
