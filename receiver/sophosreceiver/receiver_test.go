@@ -711,3 +711,18 @@ func TestExcludeTypes(t *testing.T) {
 	require.Eventually(t, func() bool { return rec.count(tenantID, "events") >= len(want) }, waitFor, 5*time.Millisecond)
 	assert.Equal(t, want, rec.got(tenantID, "events"))
 }
+
+func TestTokenRenewedBeforeItExpires(t *testing.T) {
+	emu, url, _ := emulator(t, sophoscentral.Config{EventsBacklog: 10, TokenTTL: 2 * time.Second})
+	tenantID := emu.Tenants()[0].ID
+	cfg := testConfig(url)
+	cfg.Streams = []string{"events"}
+	rec := newRecorder()
+	h := startReceiver(t, cfg, rec, componenttest.NewNopHost())
+
+	waitItems(t, rec, emu, tenantID, "events", 0, 10)
+	require.Eventually(t, func() bool {
+		return h.sum(t, "otelcol_sophos_token_requests", map[string]string{"reason": "expiring"}) >= 1
+	}, waitFor, 10*time.Millisecond)
+	assert.Zero(t, h.sum(t, "otelcol_sophos_token_requests", map[string]string{"reason": "unauthorized"}))
+}

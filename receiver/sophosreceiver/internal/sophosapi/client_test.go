@@ -121,20 +121,34 @@ func TestTokenRenewedBeforeExpiry(t *testing.T) {
 	f, c := newFakeSophos(t, func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte(`{"id":"t1","idType":"tenant"}`))
 	})
-	now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	now := time.Now()
 	c.tokens.now = func() time.Time { return now }
 	var reasons []string
 	c.tokens.onRequest = func(reason string) { reasons = append(reasons, reason) }
 
 	require.NoError(t, c.EnsureToken(context.Background()))
 	// oauth2 sets the expiry by the real clock: move the test's clock to near it.
-	now = c.tokens.tok.Expiry.Add(-renewBefore - time.Second)
+	now = c.tokens.tok.Expiry.Add(-renewBefore - 2*time.Second)
 	require.NoError(t, c.EnsureToken(context.Background()))
 	assert.Equal(t, 1, f.tokens)
 	now = c.tokens.tok.Expiry.Add(-renewBefore)
 	require.NoError(t, c.EnsureToken(context.Background()))
 	assert.Equal(t, 2, f.tokens)
 	assert.Equal(t, []string{TokenInitial, TokenExpiring}, reasons)
+
+	// A token living a minute is renewed after three quarters of it, not at every call.
+	f.mu.Lock()
+	f.expiresIn = 60
+	f.mu.Unlock()
+	now = time.Now()
+	c.tokens.tok = nil
+	require.NoError(t, c.EnsureToken(context.Background()))
+	now = now.Add(44 * time.Second)
+	require.NoError(t, c.EnsureToken(context.Background()))
+	assert.Equal(t, 3, f.tokens)
+	now = now.Add(2 * time.Second)
+	require.NoError(t, c.EnsureToken(context.Background()))
+	assert.Equal(t, 4, f.tokens)
 }
 
 func TestUnauthorizedRenewsOnce(t *testing.T) {

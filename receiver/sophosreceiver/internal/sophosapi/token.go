@@ -22,7 +22,8 @@ const (
 	TokenUnauthorized = "unauthorized"
 )
 
-// renewBefore is how long before its expiry a token is replaced.
+// renewBefore is how long before its expiry a token is replaced, or a quarter of its life
+// for tokens that live less than eight minutes.
 const renewBefore = 2 * time.Minute
 
 // tokenCache holds the current access token and fetches a new one when it nears its expiry
@@ -34,6 +35,7 @@ type tokenCache struct {
 	now       func() time.Time
 	onRequest func(reason string)
 	tok       *oauth2.Token
+	renewAt   time.Time
 }
 
 // get returns a token that is valid for at least renewBefore.
@@ -41,7 +43,7 @@ func (tc *tokenCache) get(ctx context.Context) (string, error) {
 	tc.mu.Lock()
 	defer tc.mu.Unlock()
 
-	if tc.tok != nil && tc.now().Add(renewBefore).Before(tc.tok.Expiry) {
+	if tc.tok != nil && tc.now().Before(tc.renewAt) {
 		return tc.tok.AccessToken, nil
 	}
 	reason := TokenExpiring
@@ -68,15 +70,18 @@ func (tc *tokenCache) fetch(ctx context.Context, reason string) (string, error) 
 	}
 	// The token must outlive the request that fetched it, so only the client comes from ctx.
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, tc.http)
+	fetched := tc.now()
 	tok, err := tc.conf.Token(ctx)
 	if err != nil {
 		return "", tokenError(err)
 	}
 	if tok.Expiry.IsZero() {
 		// Sophos always sends expires_in; without it assume its documented hour.
-		tok.Expiry = tc.now().Add(time.Hour)
+		tok.Expiry = fetched.Add(time.Hour)
 	}
+	life := tok.Expiry.Sub(fetched)
 	tc.tok = tok
+	tc.renewAt = tok.Expiry.Add(-min(renewBefore, life/4))
 	return tok.AccessToken, nil
 }
 
