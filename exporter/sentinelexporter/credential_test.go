@@ -127,7 +127,7 @@ func TestExportWithAuthExtension(t *testing.T) {
 	}
 	resp, err := f.srv.Client().PostForm(f.srv.URL+"/"+logsingestion.DefaultTenantID+"/oauth2/v2.0/token", form)
 	require.NoError(t, err)
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	var tok struct {
 		AccessToken string `json:"access_token"`
 	}

@@ -188,7 +188,7 @@ func sums(t *testing.T, tel *componenttest.Telemetry, name, attr string) map[str
 	out := map[string]int64{}
 	for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
 		v, _ := dp.Attributes.Value(attribute.Key(attr))
-		out[v.Emit()] += dp.Value
+		out[v.String()] += dp.Value
 	}
 	return out
 }

@@ -185,7 +185,7 @@ func (e *sentinelExporter) postOnce(ctx context.Context, stream string, req pack
 		return outcome{err: fmt.Errorf("logs ingestion %s, x-ms-client-request-id %s: %w",
 			stream, requestID, err)}
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, errorBodyBytes))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	e.countResponse(ctx, stream, resp.StatusCode)
