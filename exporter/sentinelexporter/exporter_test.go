@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/config/configcompression"
 	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/otelcol-sophos/otelcol-sophos/internal/dcr"
 	"github.com/otelcol-sophos/otelcol-sophos/internal/emulator/logsingestion"
@@ -60,6 +61,7 @@ func TestExportStatuses(t *testing.T) {
 		contains  []string
 	}{
 		{name: "accepted"},
+		{name: "endpoint with a trailing slash", modify: func(c *Config) { c.Endpoint += "/" }},
 		{
 			name:     "429 honours Retry-After",
 			fault:    &logsingestion.Fault{Kind: logsingestion.FaultThrottle, RetryAfter: 7 * time.Second},
@@ -272,4 +274,21 @@ func TestExportCountsDroppedColumns(t *testing.T) {
 
 	assert.Equal(t, map[string]int64{"not_a_column": 1},
 		sums(t, tel, "otelcol_sentinel_columns_dropped", "column"))
+}
+
+func TestExportWaitsOutThrottling(t *testing.T) {
+	f := newFixture(t, logsingestion.Config{})
+	f.emu.AddFault(logsingestion.Fault{Kind: logsingestion.FaultThrottle, RetryAfter: time.Second})
+	cfg := f.config()
+	fastRetry(cfg)
+	tel := componenttest.NewTelemetry()
+	exp := startExporter(t, cfg, tel, nil)
+	defer func() { require.NoError(t, exp.Shutdown(context.Background())) }()
+
+	require.NoError(t, exp.ConsumeLogs(context.Background(), sophosLogs(t, "events", 30)))
+
+	assert.Equal(t, wantIDs("events", 0, 30), ids(f, eventsStream))
+	m, err := tel.GetMetric("otelcol_sentinel_throttled_time")
+	require.NoError(t, err)
+	assert.InDelta(t, 1.0, m.Data.(metricdata.Sum[float64]).DataPoints[0].Value, 0)
 }
