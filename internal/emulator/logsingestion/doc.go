@@ -42,6 +42,7 @@
 //  9. the body as sent, compressed when gzipped, is at most Config.MaxBodyBytes (413
 //     ContentLengthLimitExceeded, with the message Azure sends: "Maximum allowed content
 //     length: 1048576 bytes (1 MB). Provided content length: N bytes.");
+//     A gzipped body that decompresses to more than 256 MiB is also refused with 413;
 //  10. the body is a JSON array of objects and every declared column's value fits its type
 //     (400 InvalidContent, naming the row and column).
 //

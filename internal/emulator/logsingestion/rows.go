@@ -3,9 +3,7 @@ package logsingestion
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -51,63 +49,169 @@ func contentErr(format string, args ...any) error {
 	return errContent{msg: fmt.Sprintf(format, args...)}
 }
 
-// decodeRows reads a JSON array of objects from r, checks every declared column's value against
-// its type and keeps only declared columns. It fails on the first bad row, and then no row of
-// the request is kept.
-func decodeRows(r io.Reader, sc schema) (batch, error) {
-	dec := json.NewDecoder(r)
+// decodeRows reads a JSON array of objects from body, checks every declared column's value
+// against its type and keeps only declared columns. It fails on the first bad row, and then no
+// row of the request is kept.
+//
+// The body is checked as a whole with json.Valid first; the rows are then split by a small
+// scanner that may assume valid JSON, which is several times faster than decoding each row.
+func decodeRows(body []byte, sc schema) (batch, error) {
 	b := batch{dropped: map[string]int{}}
-
-	tok, err := dec.Token()
-	if err != nil {
+	if !json.Valid(body) {
+		err := json.Unmarshal(body, new(json.RawMessage))
 		return b, contentErr("The request body is not valid JSON: %v.", err)
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '[' {
+
+	sp := splitter{b: body}
+	sp.space()
+	if sp.peek() != '[' {
 		return b, contentErr("The request body must be a JSON array of objects.")
+	}
+	sp.i++
+	sp.space()
+	if sp.peek() == ']' {
+		return b, nil
 	}
 
 	vals := make([]json.RawMessage, len(sc.columns))
-	for i := 0; dec.More(); i++ {
-		obj := map[string]json.RawMessage{}
-		if err := dec.Decode(&obj); err != nil {
-			var typeErr *json.UnmarshalTypeError
-			if errors.As(err, &typeErr) {
-				return b, contentErr("Row %d is not a JSON object.", i)
-			}
-			return b, contentErr("The request body is not valid JSON: row %d: %v.", i, err)
+	for row := 0; ; row++ {
+		sp.space()
+		if sp.peek() != '{' {
+			return b, contentErr("Row %d is not a JSON object.", row)
 		}
-		if obj == nil {
-			return b, contentErr("Row %d is not a JSON object.", i)
-		}
-
 		clear(vals)
-		for name, raw := range obj {
-			ci, ok := sc.index[name]
+		if err := sp.object(func(name []byte, raw json.RawMessage) error {
+			ci, ok := sc.index[string(name)]
 			if !ok {
-				b.dropped[name]++
-				continue
+				b.dropped[string(name)]++
+				return nil
 			}
 			c := sc.columns[ci]
 			if !validValue(c.typ, raw) {
-				return b, contentErr("Row %d: the value of column '%s' can not be converted "+
-					"to type '%s': %s.", i, name, c.typ, preview(raw))
+				return contentErr("Row %d: the value of column '%s' can not be converted "+
+					"to type '%s': %s.", row, c.name, c.typ, preview(raw))
 			}
 			vals[ci] = raw
+			return nil
+		}); err != nil {
+			return b, err
 		}
-		row, err := encodeRow(sc, vals)
+		out, err := encodeRow(sc, vals)
 		if err != nil {
-			return b, contentErr("Row %d: %v.", i, err)
+			return b, contentErr("Row %d: %v.", row, err)
 		}
-		b.rows = append(b.rows, row)
-	}
+		b.rows = append(b.rows, out)
 
-	if _, err := dec.Token(); err != nil {
-		return b, contentErr("The request body is not valid JSON: %v.", err)
+		sp.space()
+		if sp.peek() == ']' {
+			return b, nil
+		}
+		sp.i++ // ','
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return b, contentErr("The request body has data after the JSON array.")
+}
+
+// splitter walks JSON that json.Valid accepted.
+type splitter struct {
+	b []byte
+	i int
+}
+
+func (sp *splitter) peek() byte {
+	if sp.i >= len(sp.b) {
+		return 0
 	}
-	return b, nil
+	return sp.b[sp.i]
+}
+
+func (sp *splitter) space() {
+	for sp.i < len(sp.b) {
+		switch sp.b[sp.i] {
+		case ' ', '\t', '\n', '\r':
+			sp.i++
+		default:
+			return
+		}
+	}
+}
+
+// object calls fn with each member of the object that starts at sp.i, and moves past it.
+func (sp *splitter) object(fn func(name []byte, raw json.RawMessage) error) error {
+	sp.i++ // '{'
+	for {
+		sp.space()
+		if sp.peek() == '}' {
+			sp.i++
+			return nil
+		}
+		if sp.peek() == ',' {
+			sp.i++
+			sp.space()
+		}
+		key := sp.value()
+		name := key[1 : len(key)-1]
+		if bytes.IndexByte(name, '\\') >= 0 {
+			var s string
+			if err := json.Unmarshal(key, &s); err != nil {
+				return contentErr("Invalid column name %s.", key)
+			}
+			name = []byte(s)
+		}
+		sp.space()
+		sp.i++ // ':'
+		sp.space()
+		if err := fn(name, sp.value()); err != nil {
+			return err
+		}
+	}
+}
+
+// value returns the JSON value that starts at sp.i and moves past it.
+func (sp *splitter) value() json.RawMessage {
+	start := sp.i
+	switch sp.b[sp.i] {
+	case '"':
+		sp.str()
+	case '{', '[':
+		depth := 0
+		for {
+			switch sp.b[sp.i] {
+			case '"':
+				sp.str()
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+			}
+			sp.i++
+			if depth == 0 {
+				break
+			}
+		}
+	default:
+		for sp.i < len(sp.b) {
+			switch sp.b[sp.i] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r':
+				return sp.b[start:sp.i:sp.i]
+			}
+			sp.i++
+		}
+	}
+	return sp.b[start:sp.i:sp.i]
+}
+
+// str moves past the string that starts at sp.i.
+func (sp *splitter) str() {
+	sp.i++
+	for {
+		j := bytes.IndexAny(sp.b[sp.i:], "\"\\")
+		sp.i += j
+		if sp.b[sp.i] == '"' {
+			sp.i++
+			return
+		}
+		sp.i += 2 // an escape and the character it escapes
+	}
 }
 
 // encodeRow writes the present declared columns as one line of compact JSON.
@@ -130,7 +234,8 @@ func encodeRow(sc schema, vals []json.RawMessage) ([]byte, error) {
 		}
 		first = false
 		row = append(row, sc.columns[i].key...)
-		if v[0] == '{' || v[0] == '[' {
+		// A raw line break can only be white space between tokens; JSON Lines can not have it.
+		if (v[0] == '{' || v[0] == '[') && bytes.ContainsAny(v, "\r\n") {
 			var buf bytes.Buffer
 			if err := json.Compact(&buf, v); err != nil {
 				return nil, err
@@ -234,8 +339,11 @@ func validDatetime(s string) bool {
 }
 
 func unquote(raw json.RawMessage) (string, bool) {
-	if raw[0] != '"' {
+	if raw[0] != '"' || len(raw) < 2 {
 		return "", false
+	}
+	if inner := raw[1 : len(raw)-1]; bytes.IndexByte(inner, '\\') < 0 {
+		return string(inner), true
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {

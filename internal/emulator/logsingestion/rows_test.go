@@ -74,3 +74,64 @@ func TestCustomStreamRows(t *testing.T) {
 	resp, _ = f.post(t, f.ingestURL(eventsStream), tok, []byte(`[]`), nil)
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode, "only the configured streams exist")
 }
+
+func TestDecodeRows(t *testing.T) {
+	sc := newSchema(dcr.Stream{Name: "Custom-T_CL", Columns: []dcr.Column{
+		{Name: "name", Type: dcr.TypeString},
+		{Name: "d", Type: dcr.TypeDynamic},
+		{Name: "n", Type: dcr.TypeLong},
+	}})
+	tests := []struct {
+		name    string
+		body    string
+		rows    []string
+		dropped map[string]int
+		wantErr string
+	}{
+		{name: "empty array", body: " [ ] ", rows: nil},
+		{name: "empty object", body: `[{}]`, rows: []string{`{}`}},
+		{name: "declared order", body: `[{"n":1,"d":null,"name":"x"}]`,
+			rows: []string{`{"name":"x","d":null,"n":1}`}},
+		{name: "white space everywhere",
+			body: "\n[ {\t\"name\" :\r\n \"x\" , \"d\" : [ 1 , {\"a\" :\n 2} ] } ,\n{ } ]\n",
+			rows: []string{`{"name":"x","d":[1,{"a":2}]}`, `{}`}},
+		{name: "brackets and quotes inside strings",
+			body: `[{"name":"a\"}],{[\\","d":{"k":"]}\"{","l":["[",{"m":"}"}]},"n":"5"}]`,
+			rows: []string{`{"name":"a\"}],{[\\","d":{"k":"]}\"{","l":["[",{"m":"}"}]},"n":"5"}`}},
+		{name: "escaped key", body: `[{"n\u0061me":"x","\u00e9t\u00e9":1}]`,
+			rows: []string{`{"name":"x"}`}, dropped: map[string]int{"été": 1}},
+		{name: "duplicate key keeps the last", body: `[{"name":"a","name":"b"}]`,
+			rows: []string{`{"name":"b"}`}},
+		{name: "numbers", body: `[{"n":-12,"d":1.5e+3},{"n":0,"d":-0.0}]`,
+			rows: []string{`{"d":1.5e+3,"n":-12}`, `{"d":-0.0,"n":0}`}},
+		{name: "null row", body: `[{"name":"x"},null]`, wantErr: "Row 1 is not a JSON object."},
+		{name: "number row", body: `[1]`, wantErr: "Row 0 is not a JSON object."},
+		{name: "object body", body: `{"name":"x"}`, wantErr: "must be a JSON array of objects"},
+		{name: "unterminated", body: `[{"name":"x"}`, wantErr: "not valid JSON"},
+		{name: "trailing comma", body: `[{"name":"x"},]`, wantErr: "not valid JSON"},
+		{name: "two values", body: `[] []`, wantErr: "not valid JSON"},
+		{name: "wrong type", body: `[{"n":"x"}]`,
+			wantErr: `Row 0: the value of column 'n' can not be converted to type 'long': "x".`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := decodeRows([]byte(tt.body), sc)
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			var rows []string
+			for _, r := range b.rows {
+				rows = append(rows, string(r))
+				assert.True(t, json.Valid(r), string(r))
+			}
+			assert.Equal(t, tt.rows, rows)
+			if tt.dropped == nil {
+				tt.dropped = map[string]int{}
+			}
+			assert.Equal(t, tt.dropped, b.dropped)
+		})
+	}
+}
