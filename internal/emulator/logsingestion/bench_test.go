@@ -35,13 +35,15 @@ func benchEvents(n int) []map[string]any {
 	for i := range out {
 		host := rng.IntN(len(endpoints))
 		when := start.Add(time.Duration(i) * 137 * time.Millisecond)
+		created := when.Add(time.Duration(rng.IntN(900)) * time.Millisecond)
+		ip := fmt.Sprintf("10.%d.%d.%d", rng.IntN(8), rng.IntN(256), rng.IntN(256))
 		out[i] = map[string]any{
 			"when":          when.Format("2006-01-02T15:04:05.000Z"),
-			"created_at":    when.Add(time.Duration(rng.IntN(900)) * time.Millisecond).Format("2006-01-02T15:04:05.000Z"),
+			"created_at":    created.Format("2006-01-02T15:04:05.000Z"),
 			"id":            uuid(),
 			"customer_id":   "816f36ee-dd2e-4ccd-bb12-cea766c28ade",
 			"severity":      severities[rng.IntN(len(severities))],
-			"source_info":   map[string]any{"ip": fmt.Sprintf("10.%d.%d.%d", rng.IntN(8), rng.IntN(256), rng.IntN(256))},
+			"source_info":   map[string]any{"ip": ip},
 			"endpoint_type": []string{"computer", "server"}[rng.IntN(2)],
 			"endpoint_id":   endpoints[host],
 			"origin":        nil,

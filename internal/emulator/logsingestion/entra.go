@@ -66,12 +66,14 @@ func (s *Server) serveOpenIDConfig(w http.ResponseWriter, r *http.Request, tenan
 
 	base := baseURL(r) + "/" + s.cfg.TenantID
 	writeJSON(w, http.StatusOK, map[string]any{
-		"issuer":                                base + "/v2.0",
-		"token_endpoint":                        base + "/oauth2/v2.0/token",
-		"authorization_endpoint":                base + "/oauth2/v2.0/authorize",
-		"device_authorization_endpoint":         base + "/oauth2/v2.0/devicecode",
-		"jwks_uri":                              base + "/discovery/v2.0/keys",
-		"token_endpoint_auth_methods_supported": []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
+		"issuer":                        base + "/v2.0",
+		"token_endpoint":                base + "/oauth2/v2.0/token",
+		"authorization_endpoint":        base + "/oauth2/v2.0/authorize",
+		"device_authorization_endpoint": base + "/oauth2/v2.0/devicecode",
+		"jwks_uri":                      base + "/discovery/v2.0/keys",
+		"token_endpoint_auth_methods_supported": []string{
+			"client_secret_post", "private_key_jwt", "client_secret_basic",
+		},
 		"response_types_supported":              []string{"code", "id_token", "code id_token", "id_token token"},
 		"scopes_supported":                      []string{"openid", "profile", "email", "offline_access"},
 		"subject_types_supported":               []string{"pairwise"},

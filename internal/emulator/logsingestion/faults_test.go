@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -146,4 +147,32 @@ func TestDropConnectionFault(t *testing.T) {
 	assert.Equal(t, 1, st.Statuses[0])
 	assert.Equal(t, 1, st.Statuses[http.StatusNoContent])
 	assert.Zero(t, f.emu.RequestLog()[0].Status)
+}
+
+func TestDropConnectionFaultHTTP2(t *testing.T) {
+	emu, err := New(Config{})
+	require.NoError(t, err)
+	srv := httptest.NewUnstartedServer(emu)
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	f := &fixture{emu: emu, srv: srv}
+	tok := f.token(t)
+	body := mustJSON(t, []any{sampleEvent(0)})
+	emu.AddFault(Fault{Kind: FaultDropConnection})
+
+	req, err := http.NewRequest(http.MethodPost, f.ingestURL(eventsStream), bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := srv.Client().Do(req)
+	if resp != nil {
+		resp.Body.Close()
+	}
+	require.Error(t, err, "an HTTP/2 stream reset must reach the client as an error")
+	assert.Len(t, emu.Rows(eventsStream), 1)
+
+	resp, data := f.post(t, f.ingestURL(eventsStream), tok, body, nil)
+	require.Equal(t, http.StatusNoContent, resp.StatusCode, string(data))
+	assert.Equal(t, "HTTP/2.0", resp.Proto)
 }
