@@ -17,7 +17,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/otelcol-sophos/otelcol-sophos/internal/dcr"
-	"github.com/otelcol-sophos/otelcol-sophos/internal/emulator/sophoscentral"
 )
 
 // TestDelivery drains a backlog of two tenants and checks that every item arrived exactly
@@ -40,7 +39,7 @@ func TestDelivery(t *testing.T) {
 		assert.Len(t, ids, n, "%s: distinct items", stream)
 		assert.Len(t, rows, n, "%s: rows (a difference is duplicates)", stream)
 		checkRowsValid(t, declared[stream], rows)
-		checkFieldsIntact(t, stream, rows, tenants)
+		checkFieldsIntact(t, e, stream, rows, tenants)
 	}
 	s := e.stats(t)
 	t.Logf("delivered %v rows in %v requests; largest request %d bytes", s.Rows, s.Requests, s.MaxWireBytes)
@@ -94,9 +93,9 @@ func boolToInt(b bool) int {
 	return 0
 }
 
-// checkFieldsIntact regenerates the items the emulator served and compares every declared,
-// non-time column with what arrived (times depend on when the emulator started).
-func checkFieldsIntact(t *testing.T, stream string, rows []map[string]any, tenants int) {
+// checkFieldsIntact asks the emulator for the items it served and compares every declared
+// column with what arrived: values equal, times the same instant.
+func checkFieldsIntact(t *testing.T, e *emulator, stream string, rows []map[string]any, tenants int) {
 	t.Helper()
 	byTenant := map[string]int{}
 	for _, r := range rows {
@@ -105,63 +104,51 @@ func checkFieldsIntact(t *testing.T, stream string, rows []map[string]any, tenan
 	}
 	require.Len(t, byTenant, tenants, "%s: tenants seen", stream)
 
-	var ts []sophoscentral.Tenant
-	for id := range byTenant {
-		ts = append(ts, sophoscentral.Tenant{ID: id})
-	}
 	sophosStream := map[string]string{eventsStream: "events", alertsStream: "alerts"}[stream]
-	ref := sophoscentral.New(sophoscentral.Config{
-		Identity: "partner", Tenants: ts, EventsBacklog: len(rows), AlertsBacklog: len(rows),
-	})
-	got := map[string]map[string]any{}
+	got := make(map[string]map[string]any, len(rows))
 	for _, r := range rows {
 		got[r["id"].(string)] = r
 	}
+	var items []map[string]any
+	for tenantID, n := range byTenant {
+		for from := 0; from < n; from += 5000 {
+			items = append(items, e.items(t, tenantID, sophosStream, from, min(5000, n-from))...)
+		}
+	}
 	decl := dcr.Sophos()[stream]
 	mismatches := 0
-	for tenantID, n := range byTenant {
-		for _, item := range ref.Items(tenantID, sophosStream, 0, n) {
-			row, ok := got[item["id"].(string)]
-			if !assert.True(t, ok, "item %v of %s missing", item["id"], tenantID) {
-				return
+	for _, item := range items {
+		row, ok := got[item["id"].(string)]
+		if !assert.True(t, ok, "item %v missing", item["id"]) {
+			return
+		}
+		for _, col := range decl.Columns {
+			if sameValue(col.Type, item[col.Name], row[col.Name]) {
+				continue
 			}
-			for _, col := range decl.Columns {
-				if col.Type == dcr.TypeDatetime {
-					continue
-				}
-				if !assert.ObjectsAreEqualValues(normalize(item[col.Name]), normalize(row[col.Name])) {
-					if mismatches < 5 {
-						t.Errorf("%s %v column %s: sent %#v, arrived %#v", stream, item["id"], col.Name, item[col.Name], row[col.Name])
-					}
-					mismatches++
-				}
+			if mismatches < 5 {
+				t.Errorf("%s %v column %s: sent %#v, arrived %#v",
+					stream, item["id"], col.Name, item[col.Name], row[col.Name])
 			}
+			mismatches++
 		}
 	}
 	assert.Zero(t, mismatches, "%s: cells changed on the way", stream)
 }
 
-// normalize makes numbers comparable after a JSON round trip.
-func normalize(v any) any {
-	switch x := v.(type) {
-	case int:
-		return float64(x)
-	case int64:
-		return float64(x)
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = normalize(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = normalize(e)
-		}
-		return out
+// sameValue reports whether a value Sophos sent arrived unchanged in a column of type typ.
+func sameValue(typ string, sent, arrived any) bool {
+	if typ != dcr.TypeDatetime || sent == nil || arrived == nil {
+		return assert.ObjectsAreEqualValues(sent, arrived)
 	}
-	return v
+	s, okS := sent.(string)
+	a, okA := arrived.(string)
+	if !okS || !okA {
+		return false
+	}
+	ts, errS := time.Parse(time.RFC3339Nano, s)
+	ta, errA := time.Parse(time.RFC3339Nano, a)
+	return errS == nil && errA == nil && ts.Equal(ta)
 }
 
 // TestCrashRecovery kills the collector with SIGKILL at random moments while it drains a
@@ -254,12 +241,16 @@ func TestStalePosition(t *testing.T) {
 
 	e.advanceSophosClock(t, 26*time.Hour)
 	c = startCollector(t, cfg, p.MetricsAddr)
-	require.Eventually(t, func() bool {
-		return strings.Contains(strings.ToLower(c.out.String()), "gap")
-	}, time.Minute, 100*time.Millisecond, "no gap warning in the collector log:\n%s", c.out.String())
-	require.Eventually(t, func() bool {
-		return c.metric(t, "otelcol_receiver_sophos_gaps") > 0
-	}, time.Minute, 250*time.Millisecond, "gap metric not reported")
+	if !assert.Eventually(t, func() bool {
+		return strings.Contains(c.out.String(), "older than the API's 24 hour window")
+	}, time.Minute, 100*time.Millisecond) {
+		t.Fatalf("no gap warning in the collector log:\n%s", c.out.String())
+	}
+	if !assert.Eventually(t, func() bool {
+		return c.metric(t, "otelcol_sophos_gaps_detected") > 0
+	}, time.Minute, 250*time.Millisecond) {
+		t.Fatalf("gap metric not reported; log:\n%s", c.out.String())
+	}
 	require.NoError(t, c.cmd.Process.Signal(syscall.Signal(0)), "collector stopped after the gap")
 	c.stop(t)
 }

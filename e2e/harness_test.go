@@ -150,6 +150,21 @@ func (e *emulator) advanceSophosClock(t *testing.T, d time.Duration) {
 	require.Equal(t, http.StatusNoContent, resp.StatusCode)
 }
 
+// items returns the items from..from+n-1 of a tenant's stream as the emulator serves them,
+// decoded as encoding/json does, like the rows.
+func (e *emulator) items(t *testing.T, tenantID, stream string, from, n int) []map[string]any {
+	t.Helper()
+	u := fmt.Sprintf("https://%s/_emulator/items?tenant=%s&stream=%s&from=%d&n=%d",
+		e.sophosAddr, tenantID, stream, from, n)
+	resp, err := e.client.Get(u)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var items []map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&items))
+	return items
+}
+
 // rows reads the rows the emulator accepted for stream from its JSON Lines file.
 func (e *emulator) rows(t *testing.T, stream string) []map[string]any {
 	t.Helper()

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/otelcol-sophos/otelcol-sophos/internal/emulator/sophoscentral"
 )
 
 // shiftedClock is the Sophos emulator's clock: real time plus an offset that the end-to-end
@@ -16,18 +20,15 @@ func (c *shiftedClock) Now() time.Time {
 	return time.Now().Add(time.Duration(c.offset.Load()))
 }
 
-// withAdmin serves POST /_emulator/advance?by=25h, which moves the Sophos clock forward, and
-// passes every other request to next.
-func withAdmin(next http.Handler, clock *shiftedClock) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/_emulator/advance" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		if r.Method != http.MethodPost {
-			http.Error(w, "use POST", http.StatusMethodNotAllowed)
-			return
-		}
+// withAdmin serves the emulator's own endpoints and passes every other request to sophos:
+//   - POST /_emulator/advance?by=25h moves the Sophos clock forward;
+//   - GET /_emulator/items?tenant=ID&stream=events&from=0&n=100 returns, as a JSON array, the
+//     items from..from+n-1 of a tenant's stream exactly as the SIEM API serves them, so a test
+//     can compare what arrived with what was sent.
+func withAdmin(sophos *sophoscentral.Server, clock *shiftedClock) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", sophos)
+	mux.HandleFunc("POST /_emulator/advance", func(w http.ResponseWriter, r *http.Request) {
 		by, err := time.ParseDuration(r.URL.Query().Get("by"))
 		if err != nil || by <= 0 {
 			http.Error(w, "by: want a positive duration such as 25h", http.StatusBadRequest)
@@ -36,4 +37,21 @@ func withAdmin(next http.Handler, clock *shiftedClock) http.Handler {
 		clock.offset.Add(int64(by))
 		w.WriteHeader(http.StatusNoContent)
 	})
+	mux.HandleFunc("GET /_emulator/items", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		from, errFrom := strconv.Atoi(q.Get("from"))
+		n, errN := strconv.Atoi(q.Get("n"))
+		if errFrom != nil || errN != nil || from < 0 || n <= 0 {
+			http.Error(w, "from and n: want whole numbers, from >= 0 and n > 0", http.StatusBadRequest)
+			return
+		}
+		items := sophos.Items(q.Get("tenant"), q.Get("stream"), from, n)
+		if items == nil {
+			http.Error(w, "stream: want events or alerts", http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(items)
+	})
+	return mux
 }

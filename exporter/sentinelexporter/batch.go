@@ -7,6 +7,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/otelcol-sophos/otelcol-sophos/exporter/sentinelexporter/internal/ledger"
 	"github.com/otelcol-sophos/otelcol-sophos/exporter/sentinelexporter/internal/packer"
 	"github.com/otelcol-sophos/otelcol-sophos/exporter/sentinelexporter/internal/row"
 )
@@ -17,7 +18,11 @@ type streamRows struct {
 	rows packer.Rows
 	// refs holds, for each row, the index of its record in the batch.
 	refs []int
+	// keys holds, for each row, the ledger key its record claimed; zero when it has none.
+	keys []ledger.Key
 	enc  *row.Encoder
+	// duplicates counts the records of the stream left out as already sent.
+	duplicates int
 }
 
 // batch is a plog.Logs turned into rows, grouped by stream in order of first appearance.
@@ -25,6 +30,7 @@ type batch struct {
 	streams  []*streamRows
 	unrouted int
 	records  int
+	ledger   *ledger.Ledger // nil when deduplication is off
 }
 
 // freeRows keeps row buffers between batches. Unlike a sync.Pool it survives garbage
@@ -42,10 +48,18 @@ func getRows() *streamRows {
 	}
 }
 
-// buildBatch routes every record of ld and encodes its row.
+// uidAttribute is the semantic-convention attribute that identifies a log record.
+const uidAttribute = "log.record.uid"
+
+// buildBatch routes every record of ld and encodes its row. A record whose log.record.uid the
+// ledger has seen accepted, or claimed by a batch in flight, is left out.
 func (e *sentinelExporter) buildBatch(ctx context.Context, ld plog.Logs) *batch {
-	b := &batch{}
+	b := &batch{ledger: e.ledger}
 	byName := map[string]*streamRows{}
+	var hasher *ledger.Hasher
+	if e.ledger != nil {
+		hasher = ledger.NewHasher()
+	}
 	index := 0
 	for _, rl := range ld.ResourceLogs().All() {
 		res := rl.Resource()
@@ -65,6 +79,18 @@ func (e *sentinelExporter) buildBatch(ctx context.Context, ld plog.Logs) *batch 
 					byName[name] = s
 					b.streams = append(b.streams, s)
 				}
+				var key ledger.Key
+				if hasher != nil {
+					if uid, ok := rec.Attributes().Get(uidAttribute); ok && uid.Str() != "" {
+						key = hasher.Key(name, uid.Str())
+						if !e.ledger.Claim(key) {
+							s.duplicates++
+							index++
+							continue
+						}
+					}
+				}
+				s.keys = append(s.keys, key)
 				s.rows.Commit(s.enc.Append(s.rows.Buffer(), rec.Body()))
 				s.refs = append(s.refs, index)
 				index++
@@ -75,6 +101,9 @@ func (e *sentinelExporter) buildBatch(ctx context.Context, ld plog.Logs) *batch 
 
 	for _, s := range b.streams {
 		e.recordCounts(ctx, s.name, s.enc.Counts)
+		if s.duplicates > 0 {
+			e.telemetry.SentinelRecordsDeduplicated.Add(ctx, int64(s.duplicates), streamAttr(s.name))
+		}
 	}
 	return b
 }
@@ -91,11 +120,17 @@ func (e *sentinelExporter) recordCounts(ctx context.Context, stream string, c ro
 	add(e.telemetry.SentinelValuesTruncated, c.Truncated)
 }
 
-// release gives the row buffers back for the next batch.
+// release gives up the ledger claims of rows that were not accepted, so that their retry may
+// claim them again, and gives the row buffers back for the next batch.
 func (b *batch) release() {
 	for _, s := range b.streams {
+		if b.ledger != nil {
+			b.ledger.Release(s.keys)
+		}
 		s.rows.Reset()
 		s.refs = s.refs[:0]
+		s.keys = s.keys[:0]
+		s.duplicates = 0
 		s.enc = nil
 		select {
 		case freeRows <- s:

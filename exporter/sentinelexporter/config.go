@@ -67,6 +67,21 @@ type Config struct {
 	// MaxRequestBytes is the largest request body on the wire, after compression.
 	MaxRequestBytes int `mapstructure:"max_request_bytes"`
 
+	// Deduplicate keeps records that carry a log.record.uid from reaching Azure twice.
+	Deduplicate DeduplicateConfig `mapstructure:"deduplicate"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+// DeduplicateConfig sets the ledger of accepted records. It lives in the storage extension of
+// sending_queue.storage when one is set, so that it outlives a restart, else in memory.
+type DeduplicateConfig struct {
+	// Enabled turns the ledger on.
+	Enabled bool `mapstructure:"enabled"`
+	// Window is how many accepted records the ledger remembers, newest first.
+	Window int `mapstructure:"window"`
+
 	// prevent unkeyed literal initialization
 	_ struct{}
 }
@@ -128,6 +143,10 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, errors.New("stream_name: required when stream_routes is empty"))
 	}
 	errs = append(errs, cfg.validateAuth(), cfg.validateCompression(), cfg.validateSize())
+	if cfg.Deduplicate.Enabled && cfg.Deduplicate.Window < 1 {
+		errs = append(errs, fmt.Errorf("deduplicate.window: must be at least 1, got %d",
+			cfg.Deduplicate.Window))
+	}
 	if cfg.SchemaFile != "" {
 		if _, err := dcr.ReadFile(cfg.SchemaFile); err != nil {
 			errs = append(errs, fmt.Errorf("schema_file: %w", err))

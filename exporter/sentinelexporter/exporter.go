@@ -17,12 +17,14 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
 	"github.com/otelcol-sophos/otelcol-sophos/exporter/sentinelexporter/internal/entra"
+	"github.com/otelcol-sophos/otelcol-sophos/exporter/sentinelexporter/internal/ledger"
 	"github.com/otelcol-sophos/otelcol-sophos/exporter/sentinelexporter/internal/metadata"
 	"github.com/otelcol-sophos/otelcol-sophos/exporter/sentinelexporter/internal/packer"
 	"github.com/otelcol-sophos/otelcol-sophos/exporter/sentinelexporter/internal/row"
@@ -45,9 +47,10 @@ type sentinelExporter struct {
 	level     int
 
 	client *http.Client
-	tokens *entra.Source // nil when an auth extension signs the requests
-	urls   sync.Map      // stream -> request URL
-	pool   sync.Pool     // *packer.Packer
+	tokens *entra.Source  // nil when an auth extension signs the requests
+	ledger *ledger.Ledger // nil when deduplicate is off
+	urls   sync.Map       // stream -> request URL
+	pool   sync.Pool      // *packer.Packer
 }
 
 func newExporter(cfg *Config, set exporter.Settings) (*sentinelExporter, error) {
@@ -114,22 +117,83 @@ func (e *sentinelExporter) start(ctx context.Context, host component.Host) error
 		}
 	}
 
+	if err := e.openLedger(ctx, host); err != nil {
+		return err
+	}
+
 	e.set.Logger.Info("Sending logs to Azure Monitor Logs Ingestion",
 		zap.String("endpoint", e.cfg.Endpoint),
 		zap.String("dcr_immutable_id", e.cfg.DCRImmutableID),
 		zap.String("stream_name", e.cfg.StreamName),
 		zap.Int("stream_routes", len(e.cfg.StreamRoutes)),
-		zap.String("credential", credentialName(e.cfg)))
+		zap.String("credential", credentialName(e.cfg)),
+		zap.String("deduplicate", e.ledgerName()))
 	return nil
 }
 
-func (e *sentinelExporter) shutdown(context.Context) error {
+// openLedger opens the ledger of accepted records, in the storage extension of the sending
+// queue when there is one.
+func (e *sentinelExporter) openLedger(ctx context.Context, host component.Host) error {
+	if !e.cfg.Deduplicate.Enabled {
+		return nil
+	}
+	var client storage.Client
+	if id := e.queueStorage(); id != nil {
+		ext, ok := host.GetExtensions()[*id]
+		if !ok {
+			return fmt.Errorf("sending_queue.storage: extension %q not found", id)
+		}
+		se, ok := ext.(storage.Extension)
+		if !ok {
+			return fmt.Errorf("sending_queue.storage: extension %q is not a storage extension", id)
+		}
+		var err error
+		client, err = se.GetClient(ctx, component.KindExporter, e.set.ID, "ledger")
+		if err != nil {
+			return fmt.Errorf("sending_queue.storage: extension %q: %w", id, err)
+		}
+	}
+	l, err := ledger.Open(ctx, client, e.cfg.Deduplicate.Window)
+	if err != nil {
+		if client != nil {
+			_ = client.Close(ctx)
+		}
+		return fmt.Errorf("deduplicate: %w", err)
+	}
+	e.ledger = l
+	return nil
+}
+
+func (e *sentinelExporter) queueStorage() *component.ID {
+	if !e.cfg.QueueConfig.HasValue() {
+		return nil
+	}
+	return e.cfg.QueueConfig.Get().StorageID
+}
+
+func (e *sentinelExporter) ledgerName() string {
+	switch {
+	case e.ledger == nil:
+		return "off"
+	case e.queueStorage() != nil:
+		return "ledger in " + e.queueStorage().String()
+	}
+	return "ledger in memory"
+}
+
+func (e *sentinelExporter) shutdown(ctx context.Context) error {
 	if e.client != nil {
 		e.client.CloseIdleConnections()
 	}
+	var err error
+	if e.ledger != nil {
+		if err = e.ledger.Close(ctx); err != nil {
+			err = fmt.Errorf("deduplicate: %w", err)
+		}
+	}
 	e.telemetry.Shutdown()
 	e.set.Logger.Info("Stopped sending logs to Azure Monitor Logs Ingestion")
-	return nil
+	return err
 }
 
 func credentialName(cfg *Config) string {

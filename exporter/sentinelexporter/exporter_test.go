@@ -239,7 +239,7 @@ func TestExportRenewsExpiredToken(t *testing.T) {
 
 	require.NoError(t, exp.ConsumeLogs(context.Background(), sophosLogs(t, "events", 5)))
 	f.emu.ExpireTokens()
-	require.NoError(t, exp.ConsumeLogs(context.Background(), sophosLogs(t, "events", 5)))
+	require.NoError(t, exp.ConsumeLogs(context.Background(), sophosLogsFrom(t, "events", 5, 5)))
 
 	assert.Equal(t, 2, f.emu.Stats().TokensIssued)
 	assert.Equal(t, 1, f.emu.Stats().Statuses[http.StatusUnauthorized])

@@ -36,8 +36,13 @@ func createDefaultConfig() component.Config {
 		RetryConfig:     configretry.NewDefaultBackOffConfig(),
 		Credential:      CredentialConfig{Cloud: CloudPublic},
 		MaxRequestBytes: MaxRequestBytes,
+		Deduplicate:     DeduplicateConfig{Enabled: true, Window: defaultDedupWindow},
 	}
 }
+
+// defaultDedupWindow covers what can come twice: a batch of the queue replayed after a crash
+// (about ten thousand records by default) and a page a receiver reads again, many times over.
+const defaultDedupWindow = 100_000
 
 // defaultQueueConfig batches about ten Sophos pages together, so that requests come close to
 // the 1 MiB limit after compression instead of carrying one page each.

@@ -137,13 +137,19 @@ func sampleItems(t *testing.T, stream string) []map[string]any {
 // sophosLogs returns n records shaped as the sophos receiver makes them, ids "<stream>-<i>".
 func sophosLogs(t *testing.T, stream string, n int) plog.Logs {
 	t.Helper()
+	return sophosLogsFrom(t, stream, 0, n)
+}
+
+// sophosLogsFrom returns the records of sophosLogs numbered from to from+n-1.
+func sophosLogsFrom(t *testing.T, stream string, from, n int) plog.Logs {
+	t.Helper()
 	items := sampleItems(t, stream)
 	ld := plog.NewLogs()
 	rl := ld.ResourceLogs().AppendEmpty()
 	rl.Resource().Attributes().PutStr("sophos.tenant.id", "816f36ee-dd2e-4ccd-bb12-cea766c28ade")
 	sl := rl.ScopeLogs().AppendEmpty()
 	rnd := rand.New(rand.NewPCG(uint64(n), 7))
-	for i := range n {
+	for i := from; i < from+n; i++ {
 		rec := sl.LogRecords().AppendEmpty()
 		require.NoError(t, rec.Body().SetEmptyMap().FromRaw(items[i%len(items)]))
 		id := fmt.Sprintf("%s-%06d", stream, i)

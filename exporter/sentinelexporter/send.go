@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/otelcol-sophos/otelcol-sophos/exporter/sentinelexporter/internal/entra"
+	"github.com/otelcol-sophos/otelcol-sophos/exporter/sentinelexporter/internal/ledger"
 	"github.com/otelcol-sophos/otelcol-sophos/exporter/sentinelexporter/internal/packer"
 )
 
@@ -74,6 +75,7 @@ func (e *sentinelExporter) sendRequest(ctx context.Context, s *streamRows, req p
 	switch {
 	case out.err == nil:
 		e.telemetry.SentinelRowsSent.Add(ctx, rows, streamAttr(s.name))
+		e.remember(ctx, s, req)
 		return -1
 	case out.status == http.StatusRequestEntityTooLarge:
 		// Limitation: a row that Azure refuses as too large on its own is dropped and
@@ -97,6 +99,27 @@ func (e *sentinelExporter) sendRequest(ctx context.Context, s *streamRows, req p
 	res.retryErr = out.err
 	res.throttle = max(res.throttle, out.retryAfter)
 	return req.First
+}
+
+// remember writes the keys of an accepted request into the ledger.
+//
+// Limitation: a crash between Azure's answer and the ledger's write sends that request's rows
+// again after the restart.
+func (e *sentinelExporter) remember(ctx context.Context, s *streamRows, req packer.Request) {
+	if e.ledger == nil {
+		return
+	}
+	keys := s.keys[req.First:req.End]
+	withUID := make([]ledger.Key, 0, len(keys))
+	for _, k := range keys {
+		if k != (ledger.Key{}) {
+			withUID = append(withUID, k)
+		}
+	}
+	if err := e.ledger.Accept(context.WithoutCancel(ctx), withUID); err != nil {
+		e.set.Logger.Warn("Cannot store which rows were accepted: after a restart they may be "+
+			"sent again", zap.String("stream", s.name), zap.Error(err))
+	}
 }
 
 // split resends the rows of a request the API found too large as two halves, each packed anew.

@@ -67,6 +67,9 @@ type Config struct {
 	TenantID string `mapstructure:"tenant_id"`
 	APIHost  string `mapstructure:"api_host"`
 
+	// Backoff paces the retries after a failed call or a refused page.
+	Backoff BackoffConfig `mapstructure:"backoff"`
+
 	// prevent unkeyed literal initialization
 	_ struct{}
 }
@@ -78,6 +81,29 @@ type TenantsConfig struct {
 
 	// prevent unkeyed literal initialization
 	_ struct{}
+}
+
+// BackoffConfig is exponential backoff with jitter. The receiver never gives up, so unlike
+// configretry there is no enabled switch and no maximum elapsed time.
+type BackoffConfig struct {
+	// InitialInterval is the wait before the first retry; each further retry doubles it.
+	InitialInterval time.Duration `mapstructure:"initial_interval"`
+	// MaxInterval caps the wait between two retries.
+	MaxInterval time.Duration `mapstructure:"max_interval"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+func (b BackoffConfig) validate() error {
+	if b.InitialInterval <= 0 {
+		return fmt.Errorf("backoff.initial_interval: must be positive, got %v", b.InitialInterval)
+	}
+	if b.MaxInterval < b.InitialInterval {
+		return fmt.Errorf("backoff.max_interval: must be at least backoff.initial_interval, got %v",
+			b.MaxInterval)
+	}
+	return nil
 }
 
 // Validate checks the configuration and names the key at fault.
@@ -111,6 +137,7 @@ func (cfg *Config) Validate() error {
 	errs = append(errs, validateURL("global_endpoint", cfg.GlobalEndpoint, true))
 	errs = append(errs, validateURL("api_host", cfg.APIHost, false))
 	errs = append(errs, cfg.Tenants.validate())
+	errs = append(errs, cfg.Backoff.validate())
 	return errors.Join(errs...)
 }
 

@@ -67,6 +67,8 @@ func TestLoadConfig(t *testing.T) {
 				cfg.Timeout = 20 * time.Second
 				cfg.ProxyURL = "http://proxy.example.com:3128"
 				cfg.TLS.InsecureSkipVerify = true
+				cfg.Backoff.InitialInterval = 2 * time.Second
+				cfg.Backoff.MaxInterval = time.Minute
 				return cfg
 			},
 		},
@@ -118,6 +120,12 @@ func TestConfigValidate(t *testing.T) {
 			`tenants: "b" is both in include and in exclude`,
 		},
 		{"empty tenant id", func(c *Config) { c.Tenants.Exclude = []string{""} }, "tenants.exclude: empty tenant id"},
+		{"backoff zero", func(c *Config) { c.Backoff.InitialInterval = 0 }, "backoff.initial_interval: must be positive"},
+		{
+			"backoff max below initial",
+			func(c *Config) { c.Backoff.MaxInterval = c.Backoff.InitialInterval / 2 },
+			"backoff.max_interval: must be at least backoff.initial_interval",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -45,6 +45,10 @@ func createDefaultConfig() component.Config {
 		InitialLookback: defaultInitialLookback,
 		TokenURL:        defaultTokenURL,
 		GlobalEndpoint:  defaultGlobalEndpoint,
+		Backoff: BackoffConfig{
+			InitialInterval: defaultBackoffBase,
+			MaxInterval:     defaultBackoffMax,
+		},
 	}
 }
 

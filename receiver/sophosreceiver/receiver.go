@@ -26,10 +26,14 @@ import (
 	"github.com/otelcol-sophos/otelcol-sophos/receiver/sophosreceiver/internal/sophosapi"
 )
 
-// Tunables that tests and benchmarks change; users have no key for them.
+// Defaults of the backoff keys.
 const (
 	defaultBackoffBase = time.Second
 	defaultBackoffMax  = 5 * time.Minute
+)
+
+// Tunables that tests and benchmarks change; users have no key for them.
+const (
 	// defaultRequestRate keeps each stream at Microsoft's connector's rate or under.
 	defaultRequestRate = 10
 )
@@ -74,7 +78,7 @@ func newReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) (*sopho
 		telemetry:   tb,
 		obsrecv:     obsrecv,
 		localNow:    time.Now,
-		backoff:     backoff{base: defaultBackoffBase, max: defaultBackoffMax},
+		backoff:     backoff{base: cfg.Backoff.InitialInterval, max: cfg.Backoff.MaxInterval},
 		requestRate: defaultRequestRate,
 	}, nil
 }

@@ -23,21 +23,22 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                     metric.Meter
-	mu                        sync.Mutex
-	registrations             []metric.Registration
-	SentinelBytesSent         metric.Int64Counter
-	SentinelBytesUncompressed metric.Int64Counter
-	SentinelColumnsDropped    metric.Int64Counter
-	SentinelRecordsUnrouted   metric.Int64Counter
-	SentinelRequestsSent      metric.Int64Counter
-	SentinelResponses         metric.Int64Counter
-	SentinelRowsFailed        metric.Int64Counter
-	SentinelRowsSent          metric.Int64Counter
-	SentinelRowsTooLarge      metric.Int64Counter
-	SentinelThrottledTime     metric.Float64Counter
-	SentinelValuesInvalid     metric.Int64Counter
-	SentinelValuesTruncated   metric.Int64Counter
+	meter                       metric.Meter
+	mu                          sync.Mutex
+	registrations               []metric.Registration
+	SentinelBytesSent           metric.Int64Counter
+	SentinelBytesUncompressed   metric.Int64Counter
+	SentinelColumnsDropped      metric.Int64Counter
+	SentinelRecordsDeduplicated metric.Int64Counter
+	SentinelRecordsUnrouted     metric.Int64Counter
+	SentinelRequestsSent        metric.Int64Counter
+	SentinelResponses           metric.Int64Counter
+	SentinelRowsFailed          metric.Int64Counter
+	SentinelRowsSent            metric.Int64Counter
+	SentinelRowsTooLarge        metric.Int64Counter
+	SentinelThrottledTime       metric.Float64Counter
+	SentinelValuesInvalid       metric.Int64Counter
+	SentinelValuesTruncated     metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -85,6 +86,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_sentinel_columns_dropped",
 		metric.WithDescription("Values left out of rows because the stream does not declare their column. [Development]"),
 		metric.WithUnit("{value}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.SentinelRecordsDeduplicated, err = builder.meter.Int64Counter(
+		"otelcol_sentinel_records_deduplicated",
+		metric.WithDescription("Log records not sent because a record with the same log.record.uid was accepted already, or is being sent. [Development]"),
+		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.SentinelRecordsUnrouted, err = builder.meter.Int64Counter(

@@ -22,6 +22,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.SentinelBytesSent.Add(context.Background(), 1)
 	tb.SentinelBytesUncompressed.Add(context.Background(), 1)
 	tb.SentinelColumnsDropped.Add(context.Background(), 1)
+	tb.SentinelRecordsDeduplicated.Add(context.Background(), 1)
 	tb.SentinelRecordsUnrouted.Add(context.Background(), 1)
 	tb.SentinelRequestsSent.Add(context.Background(), 1)
 	tb.SentinelResponses.Add(context.Background(), 1)
@@ -38,6 +39,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualSentinelColumnsDropped(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualSentinelRecordsDeduplicated(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualSentinelRecordsUnrouted(t, testTel,
