@@ -218,11 +218,12 @@ type collector struct {
 }
 
 type collectorParams struct {
-	Emulator    *emulator
-	StorageDir  string
-	MetricsAddr string
-	HealthAddr  string
-	Extra       string // appended to the sophos receiver's settings
+	Emulator      *emulator
+	StorageDir    string
+	MetricsAddr   string
+	HealthAddr    string
+	Extra         string // appended to the sophos receiver's settings
+	ExporterExtra string // appended to the sentinel exporter's settings
 }
 
 func writeConfig(t *testing.T, p collectorParams) string {
@@ -242,6 +243,9 @@ receivers:
     global_endpoint: https://%[2]s
     storage: file_storage
     poll_interval: 1s
+    backoff:
+      initial_interval: 100ms
+      max_interval: 2s
     tls:
       ca_file: %[4]s
 %[7]s
@@ -267,6 +271,7 @@ exporters:
       max_elapsed_time: 0
     sending_queue:
       storage: file_storage
+%[8]s
 service:
   extensions: [file_storage, health_check]
   pipelines:
@@ -283,7 +288,7 @@ service:
                 host: 127.0.0.1
                 port: %[5]s
 `, p.StorageDir, p.Emulator.sophosAddr, p.Emulator.ingestAddr, p.Emulator.caFile(),
-		portOf(p.MetricsAddr), p.HealthAddr, indent(p.Extra, "    "))
+		portOf(p.MetricsAddr), p.HealthAddr, indent(p.Extra, "    "), indent(p.ExporterExtra, "    "))
 	path := filepath.Join(t.TempDir(), "config.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))
 	return path
@@ -319,8 +324,19 @@ func startCollector(t *testing.T, configPath, metricsAddr string, env ...string)
 	c.cmd.Env = append(os.Environ(), env...)
 	c.cmd.Stdout, c.cmd.Stderr = c.out, c.out
 	require.NoError(t, c.cmd.Start())
-	t.Cleanup(func() { c.kill() })
+	t.Cleanup(func() {
+		c.kill()
+		if t.Failed() {
+			t.Logf("collector (pid %d) log, last lines:\n%s", c.cmd.Process.Pid, lastLines(c.out.String(), 40))
+		}
+	})
 	return c
+}
+
+// lastLines returns the last n lines of s.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 func (c *collector) kill() {
