@@ -21,9 +21,10 @@ unit:
 ## test: what CI runs: the unit tests, then the end-to-end tests.
 test: unit e2e
 
-## e2e: end-to-end tests with the built collector and the emulators (none yet).
-e2e:
-	@echo "e2e: no end-to-end tests yet"
+## e2e: end-to-end tests: the built collector between the emulators, as real processes
+## (delivery, crashes with SIGKILL, outages, a stale position, bad configurations).
+e2e: build
+	cd e2e && $(GO) test -tags e2e -count=1 -timeout 20m -v -run '^Test' .
 
 ## generate: regenerate mdatagen code from each component's metadata.yaml.
 generate:
@@ -42,9 +43,11 @@ lint:
 fmt:
 	$(GO) run $(GOFUMPT) -w .
 
-## bench: Go benchmarks of the receiver and the exporter.
-bench:
+## bench: Go benchmarks of the receiver and the exporter, then 200,000 events drained through
+## the built collector from emulator to emulator.
+bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	cd e2e && $(GO) test -tags e2e -run '^$$' -bench BenchmarkCollectorDrain -benchtime 1x -timeout 20m .
 
 ## build: the otelcol-sophos collector (./dist/otelcol-sophos) and the emulator (./bin/emulator).
 build: $(COLLECTOR) $(BIN)/emulator

@@ -332,3 +332,31 @@ func TestBadConfiguration(t *testing.T) {
 		})
 	}
 }
+
+// TestShippedConfigurations checks that the configurations in config/ load and validate in
+// the built collector, with the environment variables their comments name.
+func TestShippedConfigurations(t *testing.T) {
+	env := []string{
+		"SOPHOS_CLIENT_ID=id", "SOPHOS_CLIENT_SECRET=secret",
+		"AZURE_TENANT_ID=00000000-0000-0000-0000-0000000000aa", "AZURE_CLIENT_ID=app",
+		"AZURE_CLIENT_SECRET=azure-secret",
+		"SENTINEL_DCE_ENDPOINT=https://my-dce-abcd.westeurope-1.ingest.monitor.azure.com",
+		"SENTINEL_DCR_ID=dcr-00000000000000000000000000000000",
+		"OTELCOL_SOPHOS_STORAGE=" + t.TempDir(),
+		"OTLP_ENDPOINT=localhost:4317", "OTLP_INSECURE=true",
+	}
+	for _, name := range []string{"demo.yaml", "sentinel.yaml", "fanout.yaml"} {
+		t.Run(name, func(t *testing.T) {
+			cmd := exec.Command(*collectorBin, "validate", "--config", filepath.Join("..", "config", name))
+			cmd.Env = append(os.Environ(), env...)
+			out, err := cmd.CombinedOutput()
+			assert.NoError(t, err, "%s", out)
+		})
+	}
+	t.Run("sentinel.yaml without its secrets", func(t *testing.T) {
+		cmd := exec.Command(*collectorBin, "validate", "--config", filepath.Join("..", "config", "sentinel.yaml"))
+		out, err := cmd.CombinedOutput()
+		require.Error(t, err)
+		assert.Contains(t, string(out), "client_secret: must be set")
+	})
+}

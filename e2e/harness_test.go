@@ -68,7 +68,7 @@ type emulator struct {
 	client     *http.Client
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -77,7 +77,7 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-func startEmulator(t *testing.T, args ...string) *emulator {
+func startEmulator(t testing.TB, args ...string) *emulator {
 	t.Helper()
 	e := &emulator{
 		out:        &syncBuffer{},
@@ -130,7 +130,7 @@ func (e *emulator) stop() string {
 	return e.out.String()
 }
 
-func (e *emulator) stats(t *testing.T) logsingestion.Stats {
+func (e *emulator) stats(t testing.TB) logsingestion.Stats {
 	t.Helper()
 	resp, err := e.client.Get("https://" + e.ingestAddr + "/stats")
 	require.NoError(t, err)
@@ -142,7 +142,7 @@ func (e *emulator) stats(t *testing.T) logsingestion.Stats {
 }
 
 // advanceSophosClock moves the Sophos emulator's clock forward by d.
-func (e *emulator) advanceSophosClock(t *testing.T, d time.Duration) {
+func (e *emulator) advanceSophosClock(t testing.TB, d time.Duration) {
 	t.Helper()
 	resp, err := e.client.Post("https://"+e.sophosAddr+"/_emulator/advance?by="+d.String(), "text/plain", nil)
 	require.NoError(t, err)
@@ -152,7 +152,7 @@ func (e *emulator) advanceSophosClock(t *testing.T, d time.Duration) {
 
 // items returns the items from..from+n-1 of a tenant's stream as the emulator serves them,
 // decoded as encoding/json does, like the rows.
-func (e *emulator) items(t *testing.T, tenantID, stream string, from, n int) []map[string]any {
+func (e *emulator) items(t testing.TB, tenantID, stream string, from, n int) []map[string]any {
 	t.Helper()
 	u := fmt.Sprintf("https://%s/_emulator/items?tenant=%s&stream=%s&from=%d&n=%d",
 		e.sophosAddr, tenantID, stream, from, n)
@@ -166,7 +166,7 @@ func (e *emulator) items(t *testing.T, tenantID, stream string, from, n int) []m
 }
 
 // rows reads the rows the emulator accepted for stream from its JSON Lines file.
-func (e *emulator) rows(t *testing.T, stream string) []map[string]any {
+func (e *emulator) rows(t testing.TB, stream string) []map[string]any {
 	t.Helper()
 	f, err := os.Open(filepath.Join(e.dir, stream+".jsonl"))
 	if os.IsNotExist(err) {
@@ -187,7 +187,7 @@ func (e *emulator) rows(t *testing.T, stream string) []map[string]any {
 }
 
 // waitRows waits until the emulator has accepted at least want rows in each stream.
-func (e *emulator) waitRows(t *testing.T, timeout time.Duration, want map[string]int) {
+func (e *emulator) waitRows(t testing.TB, timeout time.Duration, want map[string]int) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	tick := time.NewTicker(200 * time.Millisecond)
@@ -226,7 +226,7 @@ type collectorParams struct {
 	ExporterExtra string // appended to the sentinel exporter's settings
 }
 
-func writeConfig(t *testing.T, p collectorParams) string {
+func writeConfig(t testing.TB, p collectorParams) string {
 	t.Helper()
 	cfg := fmt.Sprintf(`
 extensions:
@@ -310,14 +310,14 @@ func portOf(addr string) string {
 	return port
 }
 
-func newCollectorParams(t *testing.T, e *emulator, storageDir string) collectorParams {
+func newCollectorParams(t testing.TB, e *emulator, storageDir string) collectorParams {
 	return collectorParams{
 		Emulator: e, StorageDir: storageDir,
 		MetricsAddr: freeAddr(t), HealthAddr: freeAddr(t),
 	}
 }
 
-func startCollector(t *testing.T, configPath, metricsAddr string, env ...string) *collector {
+func startCollector(t testing.TB, configPath, metricsAddr string, env ...string) *collector {
 	t.Helper()
 	c := &collector{out: &syncBuffer{}, metricsAddr: metricsAddr}
 	c.cmd = exec.Command(*collectorBin, "--config", configPath)
@@ -347,7 +347,7 @@ func (c *collector) kill() {
 }
 
 // stop ends the collector as an operator would, with SIGTERM, and waits for it.
-func (c *collector) stop(t *testing.T) {
+func (c *collector) stop(t testing.TB) {
 	t.Helper()
 	require.NoError(t, c.cmd.Process.Signal(syscall.SIGTERM))
 	done := make(chan error, 1)
@@ -361,7 +361,7 @@ func (c *collector) stop(t *testing.T) {
 }
 
 // metric sums the Prometheus samples of the named metric (all label sets).
-func (c *collector) metric(t *testing.T, name string) float64 {
+func (c *collector) metric(t testing.TB, name string) float64 {
 	t.Helper()
 	resp, err := http.Get("http://" + c.metricsAddr + "/metrics")
 	if err != nil {
@@ -389,7 +389,7 @@ func (c *collector) metric(t *testing.T, name string) float64 {
 }
 
 // peakRSSMiB is the collector's resident-set high-water mark, from /proc.
-func (c *collector) peakRSSMiB(t *testing.T) float64 {
+func (c *collector) peakRSSMiB(t testing.TB) float64 {
 	t.Helper()
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid))
 	require.NoError(t, err)

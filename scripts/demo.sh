@@ -23,7 +23,9 @@ stop() {
 	echo
 	echo "Rows that arrived are in $run_dir/emulator/*.jsonl; the collector's log is $run_dir/collector.log"
 }
-trap stop INT TERM EXIT
+# Ctrl-C reaches the whole process group; stop both, print the summary, and end cleanly.
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
 
 for _ in $(seq 1 100); do
 	[ -s "$run_dir/emulator/ca.pem" ] && break
@@ -35,4 +37,9 @@ done
 collector_pid=$!
 echo "otelcol-sophos running (pid $collector_pid) with config/demo.yaml; log in $run_dir/collector.log"
 echo "Press Ctrl-C to stop."
-wait "$collector_pid" || { echo "the collector exited; last lines of its log:" >&2; tail -20 "$run_dir/collector.log" >&2; exit 1; }
+status=0
+wait "$collector_pid" || status=$?
+collector_pid=""
+echo "the collector exited (status $status); last lines of its log:" >&2
+tail -20 "$run_dir/collector.log" >&2
+exit 1
