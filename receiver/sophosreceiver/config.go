@@ -54,8 +54,18 @@ type Config struct {
 	// ExcludeTypes lists event types the API leaves out of the events stream.
 	ExcludeTypes []string `mapstructure:"exclude_types"`
 
-	// Tenants selects the tenants of a partner or organization credential.
+	// Tenants selects the tenants of a partner or organization credential, and this
+	// collector's share of them.
 	Tenants TenantsConfig `mapstructure:"tenants"`
+
+	// MaxConcurrentTenants is how many tenants are polled at once; the others wait their turn.
+	MaxConcurrentTenants int `mapstructure:"max_concurrent_tenants"`
+
+	// RequestsPerSecond limits the SIEM requests of each tenant, both streams together.
+	RequestsPerSecond float64 `mapstructure:"requests_per_second"`
+
+	// TenantMetricsLimit is the most tenants for which metrics carry a tenant attribute.
+	TenantMetricsLimit int `mapstructure:"tenant_metrics_limit"`
 
 	// TokenURL is the OAuth2 token endpoint.
 	TokenURL string `mapstructure:"token_url"`
@@ -69,15 +79,6 @@ type Config struct {
 
 	// Backoff paces the retries after a failed call or a refused page.
 	Backoff BackoffConfig `mapstructure:"backoff"`
-
-	// prevent unkeyed literal initialization
-	_ struct{}
-}
-
-// TenantsConfig selects tenants by id. An empty include means every tenant.
-type TenantsConfig struct {
-	Include []string `mapstructure:"include"`
-	Exclude []string `mapstructure:"exclude"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
@@ -136,7 +137,19 @@ func (cfg *Config) Validate() error {
 	errs = append(errs, validateURL("token_url", cfg.TokenURL, true))
 	errs = append(errs, validateURL("global_endpoint", cfg.GlobalEndpoint, true))
 	errs = append(errs, validateURL("api_host", cfg.APIHost, false))
-	errs = append(errs, cfg.Tenants.validate())
+	errs = append(errs, cfg.Tenants.validate()...)
+	if cfg.MaxConcurrentTenants < 1 {
+		errs = append(errs, fmt.Errorf("max_concurrent_tenants: must be at least 1, got %d",
+			cfg.MaxConcurrentTenants))
+	}
+	if cfg.RequestsPerSecond <= 0 {
+		errs = append(errs, fmt.Errorf("requests_per_second: must be positive, got %v",
+			cfg.RequestsPerSecond))
+	}
+	if cfg.TenantMetricsLimit < 0 {
+		errs = append(errs, fmt.Errorf("tenant_metrics_limit: must be 0 or more, got %d",
+			cfg.TenantMetricsLimit))
+	}
 	errs = append(errs, cfg.Backoff.validate())
 	return errors.Join(errs...)
 }
@@ -174,41 +187,4 @@ func validateURL(key, raw string, required bool) error {
 		return fmt.Errorf("%s: want an http or https URL, got %q", key, raw)
 	}
 	return nil
-}
-
-func (t TenantsConfig) validate() error {
-	included := map[string]bool{}
-	for _, id := range t.Include {
-		if id == "" {
-			return errors.New("tenants.include: empty tenant id")
-		}
-		included[id] = true
-	}
-	for _, id := range t.Exclude {
-		if id == "" {
-			return errors.New("tenants.exclude: empty tenant id")
-		}
-		if included[id] {
-			return fmt.Errorf("tenants: %q is both in include and in exclude", id)
-		}
-	}
-	return nil
-}
-
-// selects reports whether the tenant filter keeps a tenant.
-func (t TenantsConfig) selects(id string) bool {
-	for _, ex := range t.Exclude {
-		if ex == id {
-			return false
-		}
-	}
-	if len(t.Include) == 0 {
-		return true
-	}
-	for _, in := range t.Include {
-		if in == id {
-			return true
-		}
-	}
-	return false
 }

@@ -4,7 +4,9 @@
 package sophosreceiver
 
 import (
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,6 +71,12 @@ func TestLoadConfig(t *testing.T) {
 				cfg.TLS.InsecureSkipVerify = true
 				cfg.Backoff.InitialInterval = 2 * time.Second
 				cfg.Backoff.MaxInterval = time.Minute
+				cfg.Tenants.Include = []string{"11f104c5-cc4a-4a9f-bb9c-632c936dfb9f", "Customer *"}
+				cfg.Tenants.Shard = ShardConfig{Index: 2, Count: 3}
+				cfg.Tenants.RefreshInterval = 10 * time.Minute
+				cfg.MaxConcurrentTenants = 4
+				cfg.RequestsPerSecond = 2.5
+				cfg.TenantMetricsLimit = 0
 				return cfg
 			},
 		},
@@ -120,6 +128,14 @@ func TestConfigValidate(t *testing.T) {
 			`tenants: "b" is both in include and in exclude`,
 		},
 		{"empty tenant id", func(c *Config) { c.Tenants.Exclude = []string{""} }, "tenants.exclude: empty tenant id"},
+		{"shard index too high", func(c *Config) { c.Tenants.Shard = ShardConfig{Index: 3, Count: 3} }, "tenants.shard.index: must be from 0 to shard.count-1, got 3"},
+		{"shard index without count", func(c *Config) { c.Tenants.Shard = ShardConfig{Index: 1} }, "tenants.shard.index"},
+		{"shard count negative", func(c *Config) { c.Tenants.Shard = ShardConfig{Count: -1} }, "tenants.shard.count: must be 0 or more"},
+		{"shard last index", func(c *Config) { c.Tenants.Shard = ShardConfig{Index: 2, Count: 3} }, ""},
+		{"refresh too often", func(c *Config) { c.Tenants.RefreshInterval = time.Second }, "tenants.refresh_interval: must be at least 1m"},
+		{"no concurrent tenants", func(c *Config) { c.MaxConcurrentTenants = 0 }, "max_concurrent_tenants: must be at least 1"},
+		{"no request rate", func(c *Config) { c.RequestsPerSecond = 0 }, "requests_per_second: must be positive"},
+		{"tenant metrics negative", func(c *Config) { c.TenantMetricsLimit = -1 }, "tenant_metrics_limit: must be 0 or more"},
 		{"backoff zero", func(c *Config) { c.Backoff.InitialInterval = 0 }, "backoff.initial_interval: must be positive"},
 		{
 			"backoff max below initial",
@@ -146,20 +162,90 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func TestTenantsSelects(t *testing.T) {
+	type tn struct{ id, name string }
+	alpha := tn{"aaaaaaaa-0000-4000-8000-000000000001", "Alpha Dental"}
+	beta := tn{"bbbbbbbb-0000-4000-8000-000000000002", "Beta Logistics"}
+	gamma := tn{"cccccccc-0000-4000-8000-000000000003", ""}
 	tests := []struct {
 		name    string
 		tenants TenantsConfig
-		want    map[string]bool
+		want    map[tn]bool
 	}{
-		{"everything", TenantsConfig{}, map[string]bool{"a": true, "b": true}},
-		{"include", TenantsConfig{Include: []string{"a"}}, map[string]bool{"a": true, "b": false}},
-		{"exclude", TenantsConfig{Exclude: []string{"a"}}, map[string]bool{"a": false, "b": true}},
+		{"everything", TenantsConfig{}, map[tn]bool{alpha: true, beta: true, gamma: true}},
+		{"include id", TenantsConfig{Include: []string{alpha.id}}, map[tn]bool{alpha: true, beta: false}},
+		{"exclude id", TenantsConfig{Exclude: []string{alpha.id}}, map[tn]bool{alpha: false, beta: true}},
+		{"include name", TenantsConfig{Include: []string{"beta logistics"}}, map[tn]bool{alpha: false, beta: true}},
+		{"include glob", TenantsConfig{Include: []string{"* Dental", "cccc*"}}, map[tn]bool{alpha: true, beta: false, gamma: true}},
+		{"exclude wins", TenantsConfig{Include: []string{"*"}, Exclude: []string{"Beta*"}}, map[tn]bool{alpha: true, beta: false, gamma: true}},
+		{"question mark", TenantsConfig{Include: []string{"?lpha dental"}}, map[tn]bool{alpha: true, beta: false}},
+		{"id in upper case", TenantsConfig{Exclude: []string{strings.ToUpper(gamma.id)}}, map[tn]bool{gamma: false, beta: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for id, want := range tt.want {
-				assert.Equal(t, want, tt.tenants.selects(id), id)
+			for tenant, want := range tt.want {
+				assert.Equal(t, want, tt.tenants.selects(tenant.id, tenant.name), tenant.name)
 			}
 		})
 	}
+}
+
+func TestGlob(t *testing.T) {
+	tests := []struct {
+		pattern, s string
+		want       bool
+	}{
+		{"", "", true},
+		{"", "a", false},
+		{"*", "", true},
+		{"*", "anything at all", true},
+		{"a*c", "abbbc", true},
+		{"a*c", "abbbd", false},
+		{"*x", "*yx", true},
+		{"a?c", "abc", true},
+		{"a?c", "ac", false},
+		{"**a", "bba", true},
+		{"customer 0*", "customer 042", true},
+		{"customer 0*", "customer 142", false},
+		{"ü*", "über", true},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, glob(tt.pattern, tt.s), "%q ~ %q", tt.pattern, tt.s)
+	}
+}
+
+// Every tenant falls in exactly one shard, the shards are about even, and adding a shard
+// moves only the tenants that go to the new one.
+func TestShards(t *testing.T) {
+	ids := make([]string, 3000)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("%08x-0000-4000-8000-%012d", i*7919, i)
+	}
+	for _, count := range []int{1, 2, 3, 7} {
+		sizes := make([]int, count)
+		for _, id := range ids {
+			held := 0
+			for index := range count {
+				if (ShardConfig{Index: index, Count: count}).holds(id) {
+					held++
+					sizes[index]++
+				}
+			}
+			require.Equal(t, 1, held, "%s in %d shards of %d", id, held, count)
+		}
+		for index, n := range sizes {
+			assert.InDelta(t, len(ids)/count, n, float64(len(ids))/float64(count)*0.15,
+				"shard %d of %d", index, count)
+		}
+	}
+
+	moved := 0
+	for _, id := range ids {
+		before, after := shardOf(id, 3), shardOf(id, 4)
+		if before != after {
+			assert.Equal(t, 3, after, "a tenant moves only to the new shard")
+			moved++
+		}
+	}
+	assert.InDelta(t, len(ids)/4, moved, float64(len(ids))*0.05, "a quarter of the tenants move")
+	assert.Equal(t, shardOf(ids[0], 3), shardOf(strings.ToUpper(ids[0]), 3), "ids in any case")
 }

@@ -23,6 +23,13 @@ const (
 	defaultTimeout         = 60 * time.Second
 	defaultTokenURL        = "https://id.sophos.com/api/v2/oauth2/token"
 	defaultGlobalEndpoint  = "https://api.central.sophos.com"
+	defaultTenantsRefresh  = 30 * time.Minute
+	// defaultMaxConcurrentTenants keeps a partner account of hundreds of tenants to about a
+	// hundred requests a second at most.
+	defaultMaxConcurrentTenants = 10
+	// defaultRequestsPerSecond is the rate Microsoft's connector keeps to.
+	defaultRequestsPerSecond  = 10
+	defaultTenantMetricsLimit = 20
 )
 
 // NewFactory returns the factory of the sophos receiver.
@@ -38,13 +45,17 @@ func createDefaultConfig() component.Config {
 	client := confighttp.NewDefaultClientConfig()
 	client.Timeout = defaultTimeout
 	return &Config{
-		ClientConfig:    client,
-		Streams:         []string{streamEvents, streamAlerts},
-		PollInterval:    defaultPollInterval,
-		PageSize:        defaultPageSize,
-		InitialLookback: defaultInitialLookback,
-		TokenURL:        defaultTokenURL,
-		GlobalEndpoint:  defaultGlobalEndpoint,
+		ClientConfig:         client,
+		Streams:              []string{streamEvents, streamAlerts},
+		PollInterval:         defaultPollInterval,
+		PageSize:             defaultPageSize,
+		InitialLookback:      defaultInitialLookback,
+		TokenURL:             defaultTokenURL,
+		GlobalEndpoint:       defaultGlobalEndpoint,
+		Tenants:              TenantsConfig{RefreshInterval: defaultTenantsRefresh},
+		MaxConcurrentTenants: defaultMaxConcurrentTenants,
+		RequestsPerSecond:    defaultRequestsPerSecond,
+		TenantMetricsLimit:   defaultTenantMetricsLimit,
 		Backoff: BackoffConfig{
 			InitialInterval: defaultBackoffBase,
 			MaxInterval:     defaultBackoffMax,

@@ -34,15 +34,22 @@ const warnAfterFailures = 5
 // cursorRefusalsToRestart is how many 400s in a row for a cursor make the stream give it up.
 const cursorRefusalsToRestart = 3
 
-// poller reads one SIEM stream of one tenant, page after page, for as long as its context.
-type poller struct {
-	r       *sophosReceiver
-	tenant  tenant
-	stream  string
-	logger  *zap.Logger
-	limiter *rate.Limiter
-	attrs   metric.MeasurementOption
+// pagesPerTurn is how many pages a stream may read in one turn of its tenant before the
+// tenant gives its slot to the next one in line, so that a large backlog starves nobody.
+const pagesPerTurn = 10
 
+// poller reads one SIEM stream of one tenant, a turn at a time.
+type poller struct {
+	r          *sophosReceiver
+	tenant     tenant
+	stream     string
+	logger     *zap.Logger
+	limiter    *rate.Limiter // the tenant's, shared with its other stream
+	attrs      metric.MeasurementOption
+	tenantAttr []attribute.KeyValue // the tenant attribute of metrics, when they carry one
+
+	loaded   bool
+	due      time.Time       // when the next turn may start; zero at first
 	pos      cursor.Position // pos.Cursor is empty until the first page or a stored one
 	fromDate time.Time       // where the first request starts when there is no cursor
 	reported time.Time       // SavedAt of the stale position last reported, not to repeat it
@@ -52,67 +59,88 @@ type poller struct {
 	cursorRefusals int // 400s in a row for the current cursor
 }
 
-func newPoller(r *sophosReceiver, t tenant, stream string) *poller {
+func newPoller(r *sophosReceiver, t tenant, stream string, limiter *rate.Limiter,
+	tenantAttr []attribute.KeyValue,
+) *poller {
 	return &poller{
-		r:      r,
-		tenant: t,
-		stream: stream,
-		logger: r.set.Logger.With(zap.String("tenant", t.ID), zap.String("stream", stream)),
-		// Limitation: the request rate is limited per stream, as Microsoft's connector does, not
-		// per credential: many tenants together may ask Sophos for more than it allows, and
-		// then it answers 429, which slows each stream down.
-		limiter: rate.NewLimiter(r.requestRate, 1),
-		attrs:   metric.WithAttributeSet(attribute.NewSet(attribute.String("stream", stream))),
+		r:          r,
+		tenant:     t,
+		stream:     stream,
+		logger:     r.set.Logger.With(zap.String("tenant", t.ID), zap.String("stream", stream)),
+		limiter:    limiter,
+		tenantAttr: tenantAttr,
+		attrs: metric.WithAttributeSet(attribute.NewSet(
+			append([]attribute.KeyValue{attribute.String("stream", stream)}, tenantAttr...)...)),
 	}
 }
 
-// run polls until ctx ends. It never returns because of a failure.
-func (p *poller) run(ctx context.Context) {
-	if !p.loadPosition(ctx) {
-		return
+// turn reads pages until the stream has no more, a call fails, or it read maxPages, and sets
+// when the stream is next due: at once while pages remain, after poll_interval when it is
+// drained, after backoff when it failed. A failure never stops the stream.
+func (p *poller) turn(ctx context.Context, maxPages int) {
+	if !p.loaded {
+		if err := p.loadPosition(ctx); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			p.failures++
+			wait := p.r.backoff.wait(p.failures)
+			p.logger.Warn("Cannot read the stored position, retrying", zap.Error(err),
+				zap.Duration("retry_in", wait))
+			p.due = p.r.localNow().Add(wait)
+			return
+		}
+		p.loaded, p.failures = true, 0
 	}
-	for {
+	for range maxPages {
 		hasMore, err := p.pollOnce(ctx)
 		if ctx.Err() != nil {
 			return
 		}
-		wait := p.r.cfg.PollInterval
-		switch {
-		case err != nil:
+		if err != nil {
 			p.failures++
-			wait = p.r.backoff.waitFor(err, p.failures)
+			wait := p.r.backoff.waitFor(err, p.failures)
 			p.logFailure(err, wait)
-		case hasMore:
-			p.failures = 0
-			wait = 0
-		default:
-			p.failures = 0
+			p.due = p.r.localNow().Add(wait)
+			return
 		}
-		if !sleep(ctx, wait) {
+		p.failures = 0
+		if !hasMore {
+			p.due = p.r.localNow().Add(p.r.cfg.PollInterval)
 			return
 		}
 	}
+	p.due = p.r.localNow()
 }
 
-// loadPosition reads the stored position, retrying while the storage fails.
-func (p *poller) loadPosition(ctx context.Context) bool {
-	for attempt := 1; ; attempt++ {
-		pos, ok, err := p.r.store.Load(ctx, p.tenant.ID, p.stream)
-		if err == nil {
-			if ok {
-				p.pos = pos
-				p.logger.Debug("Resuming from the stored position",
-					zap.Time("saved_at", pos.SavedAt), zap.Time("last_created_at", pos.LastCreatedAt))
-			}
-			return true
-		}
-		wait := p.r.backoff.wait(attempt)
-		p.logger.Warn("Cannot read the stored position, retrying", zap.Error(err),
-			zap.Duration("retry_in", wait))
-		if !sleep(ctx, wait) {
-			return false
-		}
+// loadPosition reads the stored position, if any.
+func (p *poller) loadPosition(ctx context.Context) error {
+	pos, ok, err := p.r.store.Load(ctx, p.tenant.ID, p.stream)
+	if err != nil {
+		return err
 	}
+	if ok {
+		p.pos = pos
+		p.logger.Debug("Resuming from the stored position",
+			zap.Time("saved_at", pos.SavedAt), zap.Time("last_created_at", pos.LastCreatedAt))
+	}
+	return nil
+}
+
+// countAPIError counts a failed SIEM call, with the tenant where metrics carry it.
+func (p *poller) countAPIError(err error) {
+	var apiErr *sophosapi.Error
+	if errors.As(err, &apiErr) {
+		p.countAPIFailure(apiErr.Endpoint, apiErr.StatusLabel())
+	}
+}
+
+func (p *poller) countAPIFailure(endpoint, status string) {
+	attrs := append([]attribute.KeyValue{
+		attribute.String("endpoint", endpoint), attribute.String("status", status),
+	}, p.tenantAttr...)
+	p.r.telemetry.SophosAPIErrors.Add(context.Background(), 1,
+		metric.WithAttributeSet(attribute.NewSet(attrs...)))
 }
 
 // pollOnce reads one page, hands it to the next consumer and stores the new position.
@@ -122,7 +150,7 @@ func (p *poller) pollOnce(ctx context.Context) (hasMore bool, err error) {
 		return false, err
 	}
 	if _, err := p.r.client.SIEMPage(ctx, req, &p.body); err != nil {
-		p.r.countAPIError(err)
+		p.countAPIError(err)
 		p.reseedIfRefused(req, err)
 		return false, err
 	}
@@ -131,7 +159,7 @@ func (p *poller) pollOnce(ctx context.Context) (hasMore bool, err error) {
 	received := p.r.localNow()
 	logs, page, err := p.decode(received)
 	if err != nil {
-		p.r.countAPIFailure(p.stream, "malformed")
+		p.countAPIFailure(p.stream, "malformed")
 		return false, err
 	}
 	p.logger.Debug("Read a SIEM page", zap.Bool("from_cursor", req.Cursor != ""),

@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
+	"golang.org/x/sync/semaphore"
 	"golang.org/x/time/rate"
 
 	"github.com/otelcol-sophos/otelcol-sophos/receiver/sophosreceiver/internal/cursor"
@@ -32,12 +33,6 @@ const (
 	defaultBackoffMax  = 5 * time.Minute
 )
 
-// Tunables that tests and benchmarks change; users have no key for them.
-const (
-	// defaultRequestRate keeps each stream at Microsoft's connector's rate or under.
-	defaultRequestRate = 10
-)
-
 // sophosReceiver polls the SIEM streams of one or more tenants.
 type sophosReceiver struct {
 	cfg       *Config
@@ -46,15 +41,27 @@ type sophosReceiver struct {
 	telemetry *metadata.TelemetryBuilder
 	obsrecv   *receiverhelper.ObsReport
 
-	localNow    func() time.Time
-	backoff     backoff
-	requestRate rate.Limit
+	// Tunables that tests and benchmarks change, set from cfg by newReceiver.
+	localNow     func() time.Time
+	backoff      backoff
+	requestRate  rate.Limit
+	refreshEvery time.Duration
 
 	httpClient *http.Client
 	client     *sophosapi.Client
 	store      *cursor.Store
+	slots      *semaphore.Weighted // max_concurrent_tenants, handed out in FIFO order
 	cancel     context.CancelFunc
 	wg         sync.WaitGroup
+
+	// workers is the running tenant workers by tenant id; only run's goroutine uses it.
+	workers map[string]*workerHandle
+}
+
+// workerHandle stops one tenant worker.
+type workerHandle struct {
+	cancel context.CancelFunc
+	done   chan struct{}
 }
 
 func newReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) (*sophosReceiver, error) {
@@ -72,14 +79,16 @@ func newReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) (*sopho
 		return nil, fmt.Errorf("sophos receiver telemetry: %w", err)
 	}
 	return &sophosReceiver{
-		cfg:         cfg,
-		set:         set,
-		next:        next,
-		telemetry:   tb,
-		obsrecv:     obsrecv,
-		localNow:    time.Now,
-		backoff:     backoff{base: cfg.Backoff.InitialInterval, max: cfg.Backoff.MaxInterval},
-		requestRate: defaultRequestRate,
+		cfg:          cfg,
+		set:          set,
+		next:         next,
+		telemetry:    tb,
+		obsrecv:      obsrecv,
+		localNow:     time.Now,
+		backoff:      backoff{base: cfg.Backoff.InitialInterval, max: cfg.Backoff.MaxInterval},
+		requestRate:  rate.Limit(cfg.RequestsPerSecond),
+		refreshEvery: cfg.Tenants.RefreshInterval,
+		workers:      map[string]*workerHandle{},
 	}, nil
 }
 
@@ -97,6 +106,7 @@ func (r *sophosReceiver) Start(ctx context.Context, host component.Host) error {
 
 	r.httpClient = httpClient
 	r.store = cursor.NewStore(storageClient)
+	r.slots = semaphore.NewWeighted(int64(r.cfg.MaxConcurrentTenants))
 	r.client = sophosapi.NewClient(sophosapi.Config{
 		ClientID:       r.cfg.ClientID,
 		ClientSecret:   string(r.cfg.ClientSecret),
@@ -164,9 +174,11 @@ func (r *sophosReceiver) Shutdown(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// run finds the tenants and starts one poller per tenant and stream.
+// run finds the tenants, runs a worker for each, and for partner and organization
+// credentials reads the tenant listing again every tenants.refresh_interval, starting workers
+// for tenants that appeared and stopping those of tenants that left.
 func (r *sophosReceiver) run(ctx context.Context) {
-	tenants, ok := r.discoverUntilDone(ctx)
+	tenants, listed, ok := r.discoverUntilDone(ctx)
 	if !ok {
 		return
 	}
@@ -178,40 +190,119 @@ func (r *sophosReceiver) run(ctx context.Context) {
 		zap.Int("tenants", len(tenants)),
 		zap.Strings("streams", r.cfg.Streams),
 		zap.Duration("poll_interval", r.cfg.PollInterval),
+		zap.Int("max_concurrent_tenants", r.cfg.MaxConcurrentTenants),
+		zap.String("shard", r.shardName()),
 		zap.String("storage", storageName),
 		zap.Duration("api_clock_offset", r.client.Clock().Offset()))
+	r.apply(ctx, tenants)
+	if !listed {
+		return
+	}
 
-	for _, t := range tenants {
-		for _, s := range r.cfg.Streams {
-			p := newPoller(r, t, s)
-			r.wg.Add(1)
-			go func() {
-				defer r.wg.Done()
-				p.run(ctx)
-			}()
+	tick := time.NewTicker(r.refreshEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
 		}
+		tenants, _, err := r.discover(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			r.countAPIError(err)
+			r.set.Logger.Warn("Cannot list the Sophos tenants again; polling the ones known",
+				zap.Error(err), zap.Duration("retry_in", r.refreshEvery))
+			continue
+		}
+		r.apply(ctx, tenants)
 	}
 }
 
-// discoverUntilDone retries discovery until it succeeds or ctx ends.
-func (r *sophosReceiver) discoverUntilDone(ctx context.Context) ([]tenant, bool) {
+// apply makes the running workers those of tenants: it stops the workers of tenants no
+// longer there, waiting for each, and starts workers for new ones.
+func (r *sophosReceiver) apply(ctx context.Context, tenants []tenant) {
+	want := make(map[string]bool, len(tenants))
+	for _, t := range tenants {
+		want[t.ID] = true
+	}
+	var added, removed []string
+	for id, h := range r.workers {
+		if !want[id] {
+			h.cancel()
+			<-h.done
+			delete(r.workers, id)
+			removed = append(removed, id)
+		}
+	}
+	// Limitation: metrics carry a tenant attribute for a tenant whose worker started while
+	// the receiver polled at most tenant_metrics_limit tenants; later changes of the count
+	// do not add or remove it on workers already running.
+	labels := len(tenants) <= r.cfg.TenantMetricsLimit
+	for _, t := range tenants {
+		if _, ok := r.workers[t.ID]; ok {
+			continue
+		}
+		r.startWorker(ctx, t, labels)
+		added = append(added, t.ID)
+	}
+	r.telemetry.SophosTenants.Add(context.Background(), int64(len(added)-len(removed)))
+	if len(removed) > 0 || (len(added) > 0 && len(added) < len(r.workers)) {
+		r.set.Logger.Info("The tenants to poll changed",
+			zap.Int("tenants", len(r.workers)), zap.Strings("added", firstIDs(added)),
+			zap.Int("added_count", len(added)), zap.Strings("removed", firstIDs(removed)),
+			zap.Int("removed_count", len(removed)))
+	}
+	if len(r.workers) == 0 {
+		r.set.Logger.Warn("No tenant to poll after tenants.include, tenants.exclude, " +
+			"tenants.shard and tenant_id")
+	}
+}
+
+func (r *sophosReceiver) startWorker(ctx context.Context, t tenant, labels bool) {
+	workerCtx, cancel := context.WithCancel(ctx)
+	h := &workerHandle{cancel: cancel, done: make(chan struct{})}
+	r.workers[t.ID] = h
+	w := newTenantWorker(r, t, labels)
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		defer close(h.done)
+		w.run(workerCtx)
+	}()
+}
+
+// firstIDs returns at most ten ids, enough for a log line.
+func firstIDs(ids []string) []string {
+	return ids[:min(len(ids), 10)]
+}
+
+func (r *sophosReceiver) shardName() string {
+	if r.cfg.Tenants.Shard.Count <= 1 {
+		return "all"
+	}
+	return fmt.Sprintf("%d of %d", r.cfg.Tenants.Shard.Index, r.cfg.Tenants.Shard.Count)
+}
+
+// discoverUntilDone retries discovery until it succeeds or ctx ends. listed reports whether
+// the tenants come from a listing that may change.
+func (r *sophosReceiver) discoverUntilDone(ctx context.Context) (tenants []tenant, listed, ok bool) {
 	for attempt := 1; ; attempt++ {
-		tenants, err := r.discover(ctx)
-		if err == nil && len(tenants) > 0 {
-			return tenants, true
+		tenants, listed, err := r.discover(ctx)
+		if err == nil {
+			return tenants, listed, true
 		}
 		if ctx.Err() != nil {
-			return nil, false
-		}
-		if err == nil {
-			err = errNoTenants
+			return nil, false, false
 		}
 		r.countAPIError(err)
 		wait := r.backoff.waitFor(err, attempt)
 		r.set.Logger.Warn("Cannot find the Sophos tenants to poll, retrying",
 			zap.Error(err), zap.Duration("retry_in", wait))
 		if !sleep(ctx, wait) {
-			return nil, false
+			return nil, false, false
 		}
 	}
 }

@@ -33,6 +33,7 @@ type TelemetryBuilder struct {
 	SophosItemsReceived metric.Int64Counter
 	SophosPages         metric.Int64Counter
 	SophosPositionLag   metric.Float64Gauge
+	SophosTenants       metric.Int64UpDownCounter
 	SophosTokenRequests metric.Int64Counter
 }
 
@@ -105,6 +106,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_sophos_position_lag",
 		metric.WithDescription("Age, by the API's clock, of the newest item delivered in the last page of a stream. [Alpha]"),
 		metric.WithUnit("s"),
+	)
+	errs = errors.Join(errs, err)
+	builder.SophosTenants, err = builder.meter.Int64UpDownCounter(
+		"otelcol_sophos_tenants",
+		metric.WithDescription("Tenants being polled, after tenants.include, tenants.exclude and tenants.shard. [Alpha]"),
+		metric.WithUnit("{tenant}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.SophosTokenRequests, err = builder.meter.Int64Counter(

@@ -26,6 +26,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.SophosItemsReceived.Add(context.Background(), 1)
 	tb.SophosPages.Add(context.Background(), 1)
 	tb.SophosPositionLag.Record(context.Background(), 1)
+	tb.SophosTenants.Add(context.Background(), 1)
 	tb.SophosTokenRequests.Add(context.Background(), 1)
 	AssertEqualSophosAPIErrors(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
@@ -47,6 +48,9 @@ func TestSetupTelemetry(t *testing.T) {
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualSophosPositionLag(t, testTel,
 		[]metricdata.DataPoint[float64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualSophosTenants(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualSophosTokenRequests(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
