@@ -344,8 +344,9 @@ func TestShippedConfigurations(t *testing.T) {
 		"SENTINEL_DCR_ID=dcr-00000000000000000000000000000000",
 		"OTELCOL_SOPHOS_STORAGE=" + t.TempDir(),
 		"OTLP_ENDPOINT=localhost:4317", "OTLP_INSECURE=true",
+		"SHARD_INDEX=2", "SHARD_COUNT=3",
 	}
-	for _, name := range []string{"demo.yaml", "sentinel.yaml", "fanout.yaml"} {
+	for _, name := range []string{"demo.yaml", "sentinel.yaml", "fanout.yaml", "sharded.yaml"} {
 		t.Run(name, func(t *testing.T) {
 			cmd := exec.Command(*collectorBin, "validate", "--config", filepath.Join("..", "config", name))
 			cmd.Env = append(os.Environ(), env...)
@@ -358,5 +359,12 @@ func TestShippedConfigurations(t *testing.T) {
 		out, err := cmd.CombinedOutput()
 		require.Error(t, err)
 		assert.Contains(t, string(out), "client_secret: must be set")
+	})
+	t.Run("sharded.yaml with an index beyond the count", func(t *testing.T) {
+		cmd := exec.Command(*collectorBin, "validate", "--config", filepath.Join("..", "config", "sharded.yaml"))
+		cmd.Env = append(os.Environ(), append(env, "SHARD_INDEX=3")...)
+		out, err := cmd.CombinedOutput()
+		require.Error(t, err)
+		assert.Contains(t, string(out), "tenants.shard.index")
 	})
 }

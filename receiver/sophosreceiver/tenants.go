@@ -126,6 +126,10 @@ func glob(pattern, s string) bool {
 }
 
 // holds reports whether a tenant belongs to this shard.
+//
+// Limitation: positions live in each collector's own storage, so a tenant that moves to
+// another shard when count changes starts there from initial_lookback and repeats up to that
+// much.
 func (s ShardConfig) holds(id string) bool {
 	if s.Count <= 1 {
 		return true
