@@ -185,3 +185,69 @@ func nextCursor(b *testing.B, body []byte) string {
 	rest := body[i+len(key):]
 	return string(rest[:bytes.IndexByte(rest, '"')])
 }
+
+// BenchmarkDrainTenants drains a partner account of 500 tenants with 900 events and 100 alerts
+// each, at the defaults users get: 10 tenants at once, 10 requests per second per tenant.
+// cpu-s counts the whole process, the emulator included; heap-KB/tenant is what the
+// receiver holds per tenant once they are drained and waiting for their next poll, and
+// peak-heap-MB the whole process's largest heap, the emulator's pools included.
+func BenchmarkDrainTenants(b *testing.B) {
+	const tenants, events, alerts = 500, 900, 100
+	var cpu time.Duration
+	var perTenant, peak float64
+	for b.Loop() {
+		b.StopTimer()
+		emu := sophoscentral.New(sophoscentral.Config{
+			Identity: "partner", Tenants: manyTenants(tenants),
+			EventsBacklog: events, AlertsBacklog: alerts,
+		})
+		srv := httptest.NewServer(emu)
+		cfg := testConfig(srv.URL)
+		cfg.PageSize = 1000
+		cfg.PollInterval = time.Hour
+		next := &counter{done: make(chan struct{}), want: tenants * (events + alerts)}
+		r, err := newReceiver(receivertest.NewNopSettings(metadata.Type), cfg, next)
+		if err != nil {
+			b.Fatal(err)
+		}
+		// The emulator builds each tenant's pools of hosts and users on first use; build
+		// them now, so that the heap measured after the drain is the receiver's.
+		for _, tn := range emu.Tenants() {
+			emu.Items(tn.ID, "events", 0, 1)
+		}
+		runtime.GC()
+		before := heapInUse()
+		heap := sampleHeap()
+		start := processCPU()
+		b.StartTimer()
+
+		if err := r.Start(context.Background(), componenttest.NewNopHost()); err != nil {
+			b.Fatal(err)
+		}
+		select {
+		case <-next.done:
+		case <-time.After(5 * time.Minute):
+			b.Fatalf("drained %d of %d items", next.n.Load(), next.want)
+		}
+
+		b.StopTimer()
+		cpu += processCPU() - start
+		peak = max(peak, float64(heap.done()))
+		runtime.GC()
+		perTenant = float64(heapInUse()-before) / tenants
+		if err := r.Shutdown(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		srv.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric(perTenant/1024, "heap-KB/tenant")
+	b.ReportMetric(peak/(1<<20), "peak-heap-MB")
+}
+
+func heapInUse() uint64 {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(sample)
+	return sample[0].Value.Uint64()
+}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/consumer/consumererror"
@@ -53,8 +54,8 @@ type poller struct {
 	pos      cursor.Position // pos.Cursor is empty until the first page or a stored one
 	fromDate time.Time       // where the first request starts when there is no cursor
 	reported time.Time       // SavedAt of the stale position last reported, not to repeat it
-	body     bytes.Buffer
-	failures int // failed calls in a row
+	body     *bytes.Buffer   // the page being handled, from the receiver's free list
+	failures int             // failed calls in a row
 
 	cursorRefusals int // 400s in a row for the current cursor
 }
@@ -149,7 +150,13 @@ func (p *poller) pollOnce(ctx context.Context) (hasMore bool, err error) {
 	if err := p.limiter.Wait(ctx); err != nil {
 		return false, err
 	}
-	if _, err := p.r.client.SIEMPage(ctx, req, &p.body); err != nil {
+	// Only the tenants polled at once need a page buffer: hundreds of idle tenants keep none.
+	p.body = p.r.bodies.get()
+	defer func() {
+		p.r.bodies.put(p.body)
+		p.body = nil
+	}()
+	if _, err := p.r.client.SIEMPage(ctx, req, p.body); err != nil {
 		p.countAPIError(err)
 		p.reseedIfRefused(req, err)
 		return false, err
@@ -339,7 +346,8 @@ func (p *poller) advance(ctx context.Context, page itemlog.Page) {
 		// Without a cursor the API gave no new position: ask from the same one again.
 		return
 	}
-	p.pos.Cursor = page.NextCursor
+	// A copy: the cursor is a piece of the page's text and would keep all of it in memory.
+	p.pos.Cursor = strings.Clone(page.NextCursor)
 	p.pos.SavedAt = apiNow
 	if page.LastCreatedAt.After(p.pos.LastCreatedAt) {
 		p.pos.LastCreatedAt = page.LastCreatedAt

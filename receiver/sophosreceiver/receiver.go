@@ -51,6 +51,7 @@ type sophosReceiver struct {
 	client     *sophosapi.Client
 	store      *cursor.Store
 	slots      *semaphore.Weighted // max_concurrent_tenants, handed out in FIFO order
+	bodies     bodyBuffers
 	cancel     context.CancelFunc
 	wg         sync.WaitGroup
 
@@ -107,6 +108,8 @@ func (r *sophosReceiver) Start(ctx context.Context, host component.Host) error {
 	r.httpClient = httpClient
 	r.store = cursor.NewStore(storageClient)
 	r.slots = semaphore.NewWeighted(int64(r.cfg.MaxConcurrentTenants))
+	// Both streams of a tenant may hold a page at once.
+	r.bodies = newBodyBuffers(2 * r.cfg.MaxConcurrentTenants)
 	r.client = sophosapi.NewClient(sophosapi.Config{
 		ClientID:       r.cfg.ClientID,
 		ClientSecret:   string(r.cfg.ClientSecret),
