@@ -24,7 +24,9 @@ func (c *shiftedClock) Now() time.Time {
 //   - POST /_emulator/advance?by=25h moves the Sophos clock forward;
 //   - GET /_emulator/items?tenant=ID&stream=events&from=0&n=100 returns, as a JSON array, the
 //     items from..from+n-1 of a tenant's stream exactly as the SIEM API serves them, so a test
-//     can compare what arrived with what was sent.
+//     can compare what arrived with what was sent;
+//   - POST /_emulator/tenants?id=ID&region=R and DELETE /_emulator/tenants?id=ID add and remove
+//     a tenant while the emulator runs (see addTenant and removeTenant).
 func withAdmin(sophos *sophoscentral.Server, clock *shiftedClock) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", sophos)
@@ -37,6 +39,8 @@ func withAdmin(sophos *sophoscentral.Server, clock *shiftedClock) http.Handler {
 		clock.offset.Add(int64(by))
 		w.WriteHeader(http.StatusNoContent)
 	})
+	mux.HandleFunc("POST /_emulator/tenants", addTenant(sophos))
+	mux.HandleFunc("DELETE /_emulator/tenants", removeTenant(sophos))
 	mux.HandleFunc("GET /_emulator/items", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		from, errFrom := strconv.Atoi(q.Get("from"))

@@ -13,11 +13,15 @@ import (
 // faultFlags collects -fault values. Each is TARGET:KIND[:TIMES[:DURATION]]:
 //
 //	TARGET   sophos, sophos/<endpoint> (token, whoami, tenants, events, alerts),
+//	         sophos@<tenant-id>, sophos/events@<tenant-id>, sophos/alerts@<tenant-id>,
 //	         ingest or ingest/<stream>
 //	KIND     429, a 5xx status, slow, truncated, malformed (sophos) or drop (ingest)
 //	TIMES    how many requests it hits, default 1
 //	DURATION Retry-After for 429 (none when left out), the delay for slow
 //
+// A target with @<tenant-id> hits only that tenant's SIEM requests (both streams, or the one
+// named); other tenants' requests neither take it nor count towards TIMES, so
+// "-fault sophos/events@<tenant-id>:500:20" fails one tenant's events while the rest flow.
 // Faults of one target apply in the order given, so "-fault ingest:503:30 -fault
 // ingest:429:20:2s" is an outage followed by throttling, then recovery.
 type faultFlags []string
@@ -34,6 +38,7 @@ func (f *faultFlags) Set(v string) error {
 
 type fault struct {
 	target, scope, kind string
+	tenant              string // the Sophos tenant a fault is aimed at, "" for any
 	status, times       int
 	duration            time.Duration
 }
@@ -44,9 +49,22 @@ func parseFault(spec string) (fault, bool, error) {
 		return fault{}, false, fmt.Errorf("-fault %q: want TARGET:KIND[:TIMES[:DURATION]]", spec)
 	}
 	f := fault{kind: parts[1], times: 1}
-	f.target, f.scope, _ = strings.Cut(parts[0], "/")
+	target, tenant, aimed := strings.Cut(parts[0], "@")
+	f.target, f.scope, _ = strings.Cut(target, "/")
 	if f.target != "sophos" && f.target != "ingest" {
 		return f, false, fmt.Errorf("-fault %q: target must be sophos or ingest", spec)
+	}
+	if aimed {
+		switch {
+		case f.target != "sophos":
+			return f, false, fmt.Errorf("-fault %q: only sophos faults can be aimed at a tenant", spec)
+		case tenant == "":
+			return f, false, fmt.Errorf("-fault %q: want a tenant id after @", spec)
+		case f.scope != "" && f.scope != "events" && f.scope != "alerts":
+			return f, false, fmt.Errorf("-fault %q: a tenant's fault is for sophos, sophos/events "+
+				"or sophos/alerts", spec)
+		}
+		f.tenant = tenant
 	}
 	if len(parts) > 2 {
 		n, err := strconv.Atoi(parts[2])
@@ -95,7 +113,7 @@ func (f faultFlags) apply(sophos *sophoscentral.Server, ingest *logsingestion.Se
 }
 
 func (f fault) sophosFault() (sophoscentral.Fault, error) {
-	out := sophoscentral.Fault{Endpoint: f.scope, Times: f.times}
+	out := sophoscentral.Fault{Endpoint: f.scope, Times: f.times, TenantID: f.tenant}
 	switch {
 	case f.status == 429:
 		out.Kind, out.RetryAfter = sophoscentral.FaultRateLimit, f.duration

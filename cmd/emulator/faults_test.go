@@ -29,6 +29,17 @@ func TestFaultSpecs(t *testing.T) {
 		}},
 		{spec: "sophos:malformed", sophos: &sophoscentral.Fault{Kind: sophoscentral.FaultMalformed, Times: 1}},
 		{spec: "sophos:truncated:4", sophos: &sophoscentral.Fault{Kind: sophoscentral.FaultTruncated, Times: 4}},
+		{spec: "sophos/events@5e1a6c0e-0000-4000-8000-000000000003:500:20", sophos: &sophoscentral.Fault{
+			Endpoint: "events", Kind: sophoscentral.FaultStatus, Status: 500, Times: 20,
+			TenantID: "5e1a6c0e-0000-4000-8000-000000000003",
+		}},
+		{spec: "sophos@5e1a6c0e-0000-4000-8000-000000000001:429:3:2s", sophos: &sophoscentral.Fault{
+			Kind: sophoscentral.FaultRateLimit, Times: 3, RetryAfter: 2 * time.Second,
+			TenantID: "5e1a6c0e-0000-4000-8000-000000000001",
+		}},
+		{spec: "ingest@5e1a6c0e:503", wantErr: "only sophos faults can be aimed at a tenant"},
+		{spec: "sophos/events@:503", wantErr: "want a tenant id after @"},
+		{spec: "sophos/token@5e1a6c0e:503", wantErr: "a tenant's fault is for sophos, sophos/events"},
 		{spec: "kafka:503", wantErr: "target must be sophos or ingest"},
 		{spec: "ingest:404", wantErr: "status must be 429 or 5xx"},
 		{spec: "ingest:503:zero", wantErr: "TIMES must be a positive number"},

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -37,6 +38,7 @@ type options struct {
 	ingestAddr      string
 	identity        string
 	tenants         int
+	uneven          bool
 	eventsBacklog   int
 	alertsBacklog   int
 	eventsRate      float64
@@ -52,18 +54,26 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.sophosAddr, "sophos-addr", "127.0.0.1:18443", "address of the Sophos Central emulator")
 	fs.StringVar(&o.ingestAddr, "ingest-addr", "127.0.0.1:18444", "address of the Entra ID and Logs Ingestion emulator")
 	fs.StringVar(&o.identity, "identity", "tenant", "Sophos credential kind: tenant, partner or organization")
-	fs.IntVar(&o.tenants, "tenants", 1, "number of Sophos tenants (partner and organization identities)")
+	fs.IntVar(&o.tenants, "tenants", 1, "number of Sophos tenants (partner and organization identities), "+
+		"spread in turn over the data regions "+strings.Join(regions, ", "))
+	fs.BoolVar(&o.uneven, "uneven", false, "give tenants uneven backlogs (partner and organization identities): "+
+		"tenant n, counting from 1, has ten times -events-backlog and -alerts-backlog when n%20 is 2, "+
+		"none when n%10 is 4, a tenth when n is odd, and the backlogs as given otherwise")
 	fs.IntVar(&o.eventsBacklog, "events-backlog", 2000, "events per tenant already waiting at start")
 	fs.IntVar(&o.alertsBacklog, "alerts-backlog", 200, "alerts per tenant already waiting at start")
 	fs.Float64Var(&o.eventsRate, "events-rate", 5, "new events per second per tenant")
 	fs.Float64Var(&o.alertsRate, "alerts-rate", 0.5, "new alerts per second per tenant")
 	fs.DurationVar(&o.summaryInterval, "summary-interval", 5*time.Second, "how often to print what arrived (0: only at exit)")
-	fs.Var(&o.faults, "fault", "a fault to inject, repeatable: see faults.go (e.g. ingest:503:20, sophos:429:5:2s)")
+	fs.Var(&o.faults, "fault", "a fault to inject, repeatable: see faults.go "+
+		"(e.g. ingest:503:20, sophos:429:5:2s, sophos/events@<tenant-id>:500:20)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if o.identity != "tenant" && o.tenants < 1 {
 		return o, errors.New("-tenants must be at least 1")
+	}
+	if o.uneven && o.identity == "tenant" {
+		return o, errors.New("-uneven needs -identity partner or organization")
 	}
 	return o, nil
 }
@@ -85,7 +95,7 @@ func run(args []string, out io.Writer) error {
 	clock := newShiftedClock()
 	sophos := sophoscentral.New(sophoscentral.Config{
 		Identity:        opts.identity,
-		Tenants:         makeTenants(opts.identity, opts.tenants),
+		Tenants:         makeTenants(opts),
 		EventsBacklog:   opts.eventsBacklog,
 		AlertsBacklog:   opts.alertsBacklog,
 		EventsPerSecond: opts.eventsRate,
@@ -150,11 +160,14 @@ func waitAndReport(ctx context.Context, out io.Writer, every time.Duration, inge
 	}
 }
 
-func makeTenants(identity string, n int) []sophoscentral.Tenant {
-	if identity == "tenant" {
+// regions are the data regions the tenants are spread over, in turn.
+var regions = []string{"eu01", "us01", "us03", "de01", "ca01", "au01"}
+
+func makeTenants(o options) []sophoscentral.Tenant {
+	n := o.tenants
+	if o.identity == "tenant" {
 		n = 1
 	}
-	regions := []string{"eu01", "us01", "us03", "de01"}
 	tenants := make([]sophoscentral.Tenant, n)
 	for i := range tenants {
 		tenants[i] = sophoscentral.Tenant{
@@ -162,6 +175,33 @@ func makeTenants(identity string, n int) []sophoscentral.Tenant {
 			Name:       fmt.Sprintf("Customer %03d", i+1),
 			DataRegion: regions[i%len(regions)],
 		}
+		if o.uneven {
+			tenants[i].EventsBacklog = ownBacklog(unevenBacklog(i+1, o.eventsBacklog))
+			tenants[i].AlertsBacklog = ownBacklog(unevenBacklog(i+1, o.alertsBacklog))
+		}
 	}
 	return tenants
+}
+
+// unevenBacklog is tenant n's backlog under -uneven, n counting from 1: ten times backlog for
+// tenants 2, 22, 42, ...; none for 4, 14, 24, ...; a tenth for odd n; backlog otherwise.
+func unevenBacklog(n, backlog int) int {
+	switch {
+	case n%20 == 2:
+		return 10 * backlog
+	case n%10 == 4:
+		return 0
+	case n%2 == 1:
+		return backlog / 10
+	}
+	return backlog
+}
+
+// ownBacklog spells a tenant's own backlog for sophoscentral.Tenant, where 0 means the
+// Config's.
+func ownBacklog(n int) int {
+	if n <= 0 {
+		return sophoscentral.NoBacklog
+	}
+	return n
 }

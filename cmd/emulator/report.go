@@ -12,13 +12,29 @@ import (
 )
 
 func printBanner(out io.Writer, o options, caPath string, sophos *sophoscentral.Server) {
+	tenants := sophos.Tenants()
 	fmt.Fprintf(out, "Sophos Central emulator   https://%s  (%s credential, %d tenant(s))\n",
-		o.sophosAddr, o.identity, len(sophos.Tenants()))
+		o.sophosAddr, o.identity, len(tenants))
+	if o.identity != "tenant" {
+		fmt.Fprintf(out, "Data regions              %s  (apiHost https://%s/region/<region>)\n",
+			strings.Join(tenantRegions(tenants), ", "), o.sophosAddr)
+	}
 	fmt.Fprintf(out, "Logs Ingestion emulator   https://%s  (Entra ID tenant and DCE)\n", o.ingestAddr)
 	fmt.Fprintf(out, "CA certificate            %s\n", caPath)
 	fmt.Fprintf(out, "Accepted rows             %s/<stream>.jsonl\n", o.dir)
-	fmt.Fprintf(out, "Backlog per tenant        %d events, %d alerts; then %.1f events/s, %.1f alerts/s\n",
-		o.eventsBacklog, o.alertsBacklog, o.eventsRate, o.alertsRate)
+	if o.uneven {
+		events, alerts := 0, 0
+		for _, t := range tenants {
+			events += backlogOf(t.EventsBacklog, o.eventsBacklog)
+			alerts += backlogOf(t.AlertsBacklog, o.alertsBacklog)
+		}
+		fmt.Fprintf(out, "Backlog per tenant        uneven around %d events, %d alerts (x10, x1/10 or none "+
+			"for some tenants; %d events, %d alerts in all); then %.1f events/s, %.1f alerts/s\n",
+			o.eventsBacklog, o.alertsBacklog, events, alerts, o.eventsRate, o.alertsRate)
+	} else {
+		fmt.Fprintf(out, "Backlog per tenant        %d events, %d alerts; then %.1f events/s, %.1f alerts/s\n",
+			o.eventsBacklog, o.alertsBacklog, o.eventsRate, o.alertsRate)
+	}
 	if len(o.faults) > 0 {
 		fmt.Fprintf(out, "Faults                    %s\n", o.faults.String())
 	}
@@ -55,7 +71,33 @@ func printSummary(out io.Writer, s logsingestion.Stats, src sophoscentral.Stats)
 	for _, key := range sortedKeys(src.ItemsServed) {
 		fmt.Fprintf(out, "  %-50s %10d items\n", key, src.ItemsServed[key])
 	}
-	fmt.Fprintf(out, "  responses: %s; tokens issued %d\n", formatStatuses(src.Statuses), src.TokensIssued)
+	fmt.Fprintf(out, "  responses: %s; tokens issued %d; SIEM requests for %d tenant(s)\n",
+		formatStatuses(src.Statuses), src.TokensIssued, len(src.RequestsByTenant))
+}
+
+// tenantRegions lists the data regions of tenants, each once, in order of first appearance.
+func tenantRegions(tenants []sophoscentral.Tenant) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, t := range tenants {
+		if !seen[t.DataRegion] {
+			seen[t.DataRegion] = true
+			out = append(out, t.DataRegion)
+		}
+	}
+	return out
+}
+
+// backlogOf reads a tenant's own backlog as sophoscentral does: 0 is the flag's value, a
+// negative one none.
+func backlogOf(own, flag int) int {
+	switch {
+	case own < 0:
+		return 0
+	case own == 0:
+		return flag
+	}
+	return own
 }
 
 func formatStatuses(m map[int]int) string {

@@ -2,6 +2,7 @@ package sophoscentral
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sync"
@@ -58,7 +59,8 @@ func pollAll(t *testing.T, f *fixture, tok, tenant, stream string) []string {
 	q.Set("from_date", itoa(testStart.Add(-13*time.Hour).Unix()))
 	var ids []string
 	for range 1000 {
-		req, err := http.NewRequest(http.MethodGet, f.srv.URL+"/siem/v1/"+stream+"?"+q.Encode(), nil)
+		req, err := http.NewRequest(http.MethodGet,
+			f.srv.URL+f.regionPath(tenant)+"/siem/v1/"+stream+"?"+q.Encode(), nil)
 		if !assert.NoError(t, err) {
 			return ids
 		}
@@ -158,5 +160,107 @@ func TestItemShapesKeepTheSamples(t *testing.T) {
 			}
 		}
 		assert.True(t, found, "some events carry %s", key)
+	}
+}
+
+func TestTenantChurnWhileServing(t *testing.T) {
+	initial := manyTenants(20)
+	added := make([]Tenant, 30)
+	for i := range added {
+		added[i] = Tenant{
+			ID:         fmt.Sprintf("cccccccc-0000-4000-8000-%012d", i),
+			DataRegion: []string{"us01", "de01"}[i%2],
+		}
+	}
+	f := newFixture(t, Config{
+		Identity: "partner", Tenants: initial, EventsBacklog: 3, TenantPageSize: 7,
+	})
+	tok := f.token()
+
+	// Readers page the listing and read every listed tenant while the
+	// tenants change; each change waits for a reader to have read a page.
+	progress := make(chan struct{})
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for page := 1; ; page = page%4 + 1 {
+				readListingPage(t, f, tok, page)
+				select {
+				case progress <- struct{}{}:
+				case <-done:
+					return
+				}
+			}
+		}()
+	}
+	for i, tn := range added {
+		<-progress
+		require.True(t, f.emu.AddTenant(tn))
+		// The first tenants present go, then the first of those added.
+		var gone string
+		if i < len(initial) {
+			gone = initial[i].ID
+		} else {
+			gone = added[i-len(initial)].ID
+		}
+		require.True(t, f.emu.RemoveTenant(gone), "tenant %d", i)
+	}
+	close(done)
+	wg.Wait()
+
+	var want []string
+	for _, tn := range added[10:] {
+		want = append(want, tn.ID)
+	}
+	assert.Equal(t, want, f.listAll(tok, 7))
+	assert.Len(t, f.emu.Tenants(), 20)
+}
+
+// readListingPage reads one page of the tenant listing and each tenant on it
+// at its apiHost, checking that the page agrees with itself; a tenant may
+// be removed between the two.
+func readListingPage(t *testing.T, f *fixture, tok string, page int) {
+	get := func(u string, header map[string]string) (int, map[string]any) {
+		req, err := http.NewRequest(http.MethodGet, u, nil)
+		if !assert.NoError(t, err) {
+			return 0, nil
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := f.srv.Client().Do(req)
+		if !assert.NoError(t, err) {
+			return 0, nil
+		}
+		defer resp.Body.Close()
+		var body map[string]any
+		assert.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+		return resp.StatusCode, body
+	}
+
+	q := url.Values{"page": {fmt.Sprint(page)}, "pageSize": {"7"}, "pageTotal": {"true"}}
+	status, body := get(f.srv.URL+"/partner/v1/tenants?"+q.Encode(),
+		map[string]string{"X-Partner-ID": DefaultIdentityID})
+	if !assert.Equal(t, http.StatusOK, status) {
+		return
+	}
+	pages := body["pages"].(map[string]any)
+	total, count := int(pages["total"].(float64)), int(pages["items"].(float64))
+	assert.Equal(t, (count+6)/7, total, "pages.total agrees with pages.items")
+	items := body["items"].([]any)
+	assert.Equal(t, max(0, min(7, count-(page-1)*7)), len(items), "page %d of %d", page, total)
+	seen := map[string]bool{}
+	for _, it := range items {
+		m := it.(map[string]any)
+		id := m["id"].(string)
+		assert.False(t, seen[id], "listed twice: %s", id)
+		seen[id] = true
+		status, _ := get(m["apiHost"].(string)+"/siem/v1/events",
+			map[string]string{"X-Tenant-ID": id})
+		assert.Contains(t, []int{http.StatusOK, http.StatusForbidden}, status)
 	}
 }

@@ -34,13 +34,16 @@ type Config struct {
 	// IdentityID is the id whoami returns for a partner or organization;
 	// default DefaultIdentityID. A tenant identity is Tenants[0].
 	IdentityID string
-	// Tenants are the tenants the credential reaches; default one tenant.
+	// Tenants are the tenants the credential reaches at start; default one
+	// tenant. AddTenant and RemoveTenant change them while the emulator
+	// serves.
 	Tenants []Tenant
 	// TenantPageSize is the largest pageSize the tenant listing honours;
 	// default 100.
 	TenantPageSize int
 	// EventsBacklog and AlertsBacklog are the items of each tenant present
-	// at start, spread evenly over BacklogSpan before start.
+	// at start, spread evenly over BacklogSpan before start, unless the
+	// Tenant sets its own.
 	EventsBacklog, AlertsBacklog int
 	// BacklogSpan is how far before start the backlog reaches; default 12h,
 	// at most 24h minus a minute.
@@ -58,6 +61,26 @@ type Config struct {
 type Tenant struct {
 	ID, Name   string
 	DataRegion string // e.g. "eu01"
+	// EventsBacklog and AlertsBacklog are the tenant's own backlogs: its
+	// items present at start, or when AddTenant added it, spread over
+	// Config.BacklogSpan before that moment. 0 means Config.EventsBacklog
+	// and Config.AlertsBacklog; NoBacklog (any negative value) means none.
+	EventsBacklog, AlertsBacklog int
+}
+
+// NoBacklog, as Tenant.EventsBacklog or Tenant.AlertsBacklog, gives a tenant
+// no backlog in that stream whatever Config says.
+const NoBacklog = -1
+
+// backlogOf resolves a tenant's own backlog against Config's.
+func backlogOf(own, def int) int {
+	switch {
+	case own < 0:
+		return 0
+	case own == 0:
+		return def
+	}
+	return own
 }
 
 func (c Config) withDefaults() Config {
@@ -86,12 +109,7 @@ func (c Config) withDefaults() Config {
 	}
 	c.Tenants = append([]Tenant(nil), c.Tenants...)
 	for i := range c.Tenants {
-		if c.Tenants[i].DataRegion == "" {
-			c.Tenants[i].DataRegion = "eu01"
-		}
-		if c.Tenants[i].Name == "" {
-			c.Tenants[i].Name = "Tenant " + c.Tenants[i].ID[:min(8, len(c.Tenants[i].ID))]
-		}
+		c.Tenants[i] = c.Tenants[i].withDefaults()
 	}
 	if c.TenantPageSize <= 0 {
 		c.TenantPageSize = 100
@@ -108,6 +126,16 @@ func (c Config) withDefaults() Config {
 		c.Clock = time.Now
 	}
 	return c
+}
+
+func (t Tenant) withDefaults() Tenant {
+	if t.DataRegion == "" {
+		t.DataRegion = "eu01"
+	}
+	if t.Name == "" {
+		t.Name = "Tenant " + t.ID[:min(8, len(t.ID))]
+	}
+	return t
 }
 
 const (

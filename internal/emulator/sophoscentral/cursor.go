@@ -40,20 +40,20 @@ func decodeCursor(s string) (cursor, error) {
 // after t. A t older than 24 hours makes a stale cursor, which the API
 // silently resets.
 func (s *Server) CursorAt(tenantID, stream string, t time.Time) string {
-	st := s.streams[stream]
-	if st == nil {
+	if s.streams[stream] == nil {
 		return ""
 	}
 	ms := t.UnixMilli()
-	return cursor{Stream: stream, Index: st.tl.available(ms), TimeMs: ms}.encode()
+	tl := s.state(tenantID).timeline(stream)
+	return cursor{Stream: stream, Index: tl.available(ms), TimeMs: ms}.encode()
 }
 
 // Available returns how many items of the tenant's stream ("events" or
-// "alerts") exist now: the backlog and the items created up to Clock().
+// "alerts") exist now: the tenant's backlog and its items created up to
+// Clock().
 func (s *Server) Available(tenantID, stream string) int {
-	st := s.streams[stream]
-	if st == nil {
+	if s.streams[stream] == nil {
 		return 0
 	}
-	return st.tl.available(s.cfg.Clock().UnixMilli())
+	return s.state(tenantID).timeline(stream).available(s.cfg.Clock().UnixMilli())
 }

@@ -15,7 +15,7 @@ func (s *Server) whoami(r *http.Request, now time.Time) response {
 	base := baseURL(r)
 	if s.cfg.Identity == identityTenant {
 		return jsonResponse(http.StatusOK, map[string]any{
-			"id":       s.tenants[0].ID,
+			"id":       s.self.ID,
 			"idType":   identityTenant,
 			"apiHosts": map[string]string{"global": base, "dataRegion": base},
 		})
@@ -59,11 +59,14 @@ func (s *Server) listTenants(r *http.Request, now time.Time) response {
 	}
 	size = min(size, s.cfg.TenantPageSize)
 
+	// One snapshot for the page and its totals, whatever AddTenant and
+	// RemoveTenant do meanwhile.
+	tenants := s.tenantList()
 	base := baseURL(r)
-	first := min((page-1)*size, len(s.tenants))
-	last := min(first+size, len(s.tenants))
+	first := min((page-1)*size, len(tenants))
+	last := min(first+size, len(tenants))
 	items := make([]map[string]any, 0, last-first)
-	for _, t := range s.tenants[first:last] {
+	for _, t := range tenants[first:last] {
 		item := map[string]any{
 			"id":            t.ID,
 			"showAs":        t.Name,
@@ -72,7 +75,7 @@ func (s *Server) listTenants(r *http.Request, now time.Time) response {
 			"dataRegion":    t.DataRegion,
 			"billingType":   "trial",
 			"partner":       map[string]string{"id": s.cfg.IdentityID},
-			"apiHost":       base,
+			"apiHost":       regionHost(base, t.DataRegion),
 			"status":        "active",
 		}
 		if kind == identityOrganization {
@@ -82,8 +85,8 @@ func (s *Server) listTenants(r *http.Request, now time.Time) response {
 	}
 	pages := map[string]any{"current": page, "size": size, "maxSize": s.cfg.TenantPageSize}
 	if q.Get("pageTotal") == "true" {
-		pages["total"] = (len(s.tenants) + size - 1) / size
-		pages["items"] = len(s.tenants)
+		pages["total"] = (len(tenants) + size - 1) / size
+		pages["items"] = len(tenants)
 	}
 	return jsonResponse(http.StatusOK, map[string]any{"pages": pages, "items": items})
 }

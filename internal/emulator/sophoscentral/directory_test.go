@@ -86,8 +86,8 @@ func TestTenantListingPages(t *testing.T) {
 				for _, it := range body["items"].([]any) {
 					m := it.(map[string]any)
 					got = append(got, m["id"].(string))
-					assert.Equal(t, f.srv.URL, m["apiHost"])
 					assert.NotEmpty(t, m["dataRegion"])
+					assert.Equal(t, f.srv.URL+"/region/"+m["dataRegion"].(string), m["apiHost"])
 					assert.NotEmpty(t, m["name"])
 				}
 			}

@@ -3,6 +3,7 @@ package sophoscentral
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -34,11 +35,16 @@ type Fault struct {
 	Status     int           // FaultStatus
 	RetryAfter time.Duration // FaultRateLimit; sent in whole seconds, rounded up
 	Delay      time.Duration // FaultSlow
+	// TenantID, when set, aims the fault at one tenant: it matches only
+	// SIEM requests (events, alerts) whose X-Tenant-ID is TenantID, in
+	// any case. Requests of other tenants and of other endpoints neither
+	// take it nor use up its Times.
+	TenantID string
 }
 
 // AddFault queues f. Faults apply in the order they were added: a request
-// takes the first queued fault whose Endpoint matches, and a fault is
-// dropped once it has applied Times times.
+// takes the first queued fault whose Endpoint and TenantID match, and a
+// fault is dropped once it has applied Times times.
 func (s *Server) AddFault(f Fault) {
 	if f.Times <= 0 {
 		f.Times = 1
@@ -48,11 +54,16 @@ func (s *Server) AddFault(f Fault) {
 	s.faults = append(s.faults, f)
 }
 
-func (s *Server) takeFault(endpoint string) (Fault, bool) {
+// takeFault finds the fault of a request to endpoint, for tenant if it is a
+// SIEM request, and uses it up once.
+func (s *Server) takeFault(endpoint, tenant string) (Fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, f := range s.faults {
 		if f.Endpoint != "" && f.Endpoint != endpoint {
+			continue
+		}
+		if f.TenantID != "" && (!isSIEM(endpoint) || !strings.EqualFold(f.TenantID, tenant)) {
 			continue
 		}
 		s.faults[i].Times--

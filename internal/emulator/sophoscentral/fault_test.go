@@ -175,3 +175,67 @@ func pageIDs(p page) []string {
 	}
 	return ids
 }
+
+func TestFaultAimedAtOneTenant(t *testing.T) {
+	tenants := manyTenants(2)
+	a, b := tenants[0].ID, tenants[1].ID
+	tests := []struct {
+		name     string
+		fault    Fault
+		requests []string // "events", "alerts" of a tenant as tenant/stream, or an endpoint
+		want     []int
+	}{
+		{
+			name:  "one stream of one tenant",
+			fault: Fault{Endpoint: "events", TenantID: strings.ToUpper(a), Kind: FaultStatus, Times: 2},
+			requests: []string{
+				b + "/events", a + "/alerts", a + "/events", b + "/events", a + "/events",
+				a + "/events",
+			},
+			want: []int{200, 200, 500, 200, 500, 200},
+		},
+		{
+			name:  "both streams of one tenant, not the other endpoints",
+			fault: Fault{TenantID: b, Kind: FaultRateLimit, Times: 3},
+			requests: []string{
+				"whoami", "tenants", a + "/events", b + "/alerts", a + "/alerts", b + "/events",
+				b + "/events", b + "/alerts",
+			},
+			want: []int{200, 200, 200, 429, 200, 429, 429, 200},
+		},
+		{
+			name:     "a tenant fault on another endpoint never applies",
+			fault:    Fault{Endpoint: "tenants", TenantID: a, Kind: FaultStatus},
+			requests: []string{"tenants", a + "/events", "tenants"},
+			want:     []int{200, 200, 200},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, Config{
+				Identity: "partner", Tenants: tenants, EventsBacklog: 5, AlertsBacklog: 5,
+			})
+			tok := f.token()
+			f.emu.AddFault(tt.fault)
+
+			var got []int
+			perTenant := map[string]int{}
+			for _, req := range tt.requests {
+				tenant, stream, ok := strings.Cut(req, "/")
+				if !ok {
+					path := map[string]string{"whoami": "/whoami/v1", "tenants": "/partner/v1/tenants"}[req]
+					r := f.get(path, tok, map[string]string{"X-Partner-ID": DefaultIdentityID})
+					got = append(got, r.status)
+					continue
+				}
+				r, _ := f.siem(stream, tok, tenant, url.Values{})
+				got = append(got, r.status)
+				perTenant[tenant]++
+			}
+
+			assert.Equal(t, tt.want, got)
+			assert.Equal(t, perTenant, f.emu.Stats().RequestsByTenant,
+				"requests are counted by tenant, faulted or not")
+		})
+	}
+}

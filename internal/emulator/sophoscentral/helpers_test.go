@@ -124,14 +124,33 @@ type page struct {
 	Items      []map[string]any `json:"items"`
 }
 
+// siem reads a page of the tenant's stream at the tenant's API host.
 func (f *fixture) siem(stream, token, tenant string, q url.Values) (reply, page) {
 	f.t.Helper()
-	r := f.get("/siem/v1/"+stream+"?"+q.Encode(), token, map[string]string{"X-Tenant-ID": tenant})
+	return f.siemAt(f.regionPath(tenant), stream, token, tenant, q)
+}
+
+// siemAt reads a page of the tenant's stream at the API host whose path
+// prefix is host ("" for the base URL).
+func (f *fixture) siemAt(host, stream, token, tenant string, q url.Values) (reply, page) {
+	f.t.Helper()
+	r := f.get(host+"/siem/v1/"+stream+"?"+q.Encode(), token, map[string]string{"X-Tenant-ID": tenant})
 	var p page
 	if r.status == http.StatusOK && json.Valid(r.body) {
 		require.NoError(f.t, json.Unmarshal(r.body, &p), "body: %.200s", r.body)
 	}
 	return r, p
+}
+
+// regionPath is the path prefix of the tenant's API host as the tenant
+// listing gives it; "" for a tenant credential, whose host is the base URL,
+// and for a tenant the emulator never knew.
+func (f *fixture) regionPath(tenant string) string {
+	ts := f.emu.known(tenant)
+	if ts == nil || f.emu.cfg.Identity == identityTenant {
+		return ""
+	}
+	return regionPrefix + ts.DataRegion
 }
 
 // drain follows cursors from q until has_more is false and returns the ids

@@ -120,13 +120,13 @@ func (s *Server) Items(tenantID, stream string, from, n int) []map[string]any {
 		return nil
 	}
 	n = min(n, 1_000_000)
-	tenantID = s.canonicalTenant(tenantID)
-	key := itemKey(s.cfg.Seed, tenantID, stream)
-	pool := s.pool(tenantID)
+	ts := s.state(tenantID)
+	key, tl := ts.key(stream), ts.timeline(stream)
+	pool := s.pool(ts.ID)
 	out := make([]map[string]any, 0, n)
 	var buf []byte
 	for i := from; i < from+n; i++ {
-		buf = st.set.pick(key, i).render(buf[:0], newItem(key, pool, st.tl, i))
+		buf = st.set.pick(key, i).render(buf[:0], newItem(key, pool, tl, i))
 		out = append(out, decodeItem(buf))
 	}
 	return out

@@ -22,8 +22,8 @@ const (
 // concurrent use.
 type Server struct {
 	cfg     Config
-	tenants []Tenant
-	byID    map[string]int // lower-case tenant id -> index in tenants
+	self    Tenant // a tenant credential's own tenant: the first configured
+	dir     directory
 	streams map[string]*stream
 	startMs int64
 
@@ -42,54 +42,42 @@ type Stats struct {
 	TokensIssued int
 	ItemsServed  map[string]int // by tenantID+"/"+stream
 	CursorResets int            // stale cursors silently reset to 24h ago
+	// RequestsByTenant counts SIEM requests (both streams, whatever the
+	// answer, faults included) by X-Tenant-ID, spelled as configured when
+	// the tenant is known.
+	RequestsByTenant map[string]int
 }
 
 // New returns an emulator configured by cfg; see Config for the defaults.
 func New(cfg Config) *Server {
 	cfg = cfg.withDefaults()
 	s := &Server{
-		cfg:     cfg,
-		tenants: cfg.Tenants,
-		byID:    make(map[string]int, len(cfg.Tenants)),
-		tokens:  make(map[string]time.Time),
+		cfg:    cfg,
+		self:   cfg.Tenants[0],
+		tokens: make(map[string]time.Time),
 		stats: Stats{
-			Requests:    map[string]int{},
-			Statuses:    map[int]int{},
-			ItemsServed: map[string]int{},
+			Requests:         map[string]int{},
+			Statuses:         map[int]int{},
+			ItemsServed:      map[string]int{},
+			RequestsByTenant: map[string]int{},
+		},
+		streams: map[string]*stream{
+			EndpointEvents: newStream(EndpointEvents, eventTemplates),
+			EndpointAlerts: newStream(EndpointAlerts, alertTemplates),
 		},
 	}
-	for i, t := range s.tenants {
-		s.byID[strings.ToLower(t.ID)] = i
-	}
 	s.startMs = cfg.Clock().UnixMilli()
-	span := cfg.BacklogSpan.Milliseconds()
-	events := timeline{
-		startMs: s.startMs, spanMs: span, backlog: cfg.EventsBacklog,
-		rate: cfg.EventsPerSecond,
+	s.dir = directory{
+		list: make([]*tenantState, len(cfg.Tenants)),
+		byID: make(map[string]*tenantState, len(cfg.Tenants)),
+		gone: map[string]*tenantState{},
 	}
-	alerts := timeline{
-		startMs: s.startMs, spanMs: span, backlog: cfg.AlertsBacklog,
-		rate: cfg.AlertsPerSecond,
-	}
-	s.streams = map[string]*stream{
-		EndpointEvents: newStream(EndpointEvents, eventTemplates, events),
-		EndpointAlerts: newStream(EndpointAlerts, alertTemplates, alerts),
+	for i, t := range cfg.Tenants {
+		ts := s.newTenantState(t, s.startMs)
+		s.dir.list[i] = ts
+		s.dir.byID[ts.lower] = ts
 	}
 	return s
-}
-
-// canonicalTenant spells a known tenant id as configured, as the SIEM
-// handler does with X-Tenant-ID, so that items match whatever the case.
-func (s *Server) canonicalTenant(id string) string {
-	if i, ok := s.byID[strings.ToLower(id)]; ok {
-		return s.tenants[i].ID
-	}
-	return id
-}
-
-// Tenants returns the tenants the emulated credential reaches.
-func (s *Server) Tenants() []Tenant {
-	return append([]Tenant(nil), s.tenants...)
 }
 
 // ExpireTokens makes every token issued so far invalid: API calls that carry
@@ -117,6 +105,10 @@ func (s *Server) Stats() Stats {
 	for k, v := range s.stats.ItemsServed {
 		c.ItemsServed[k] = v
 	}
+	c.RequestsByTenant = make(map[string]int, len(s.stats.RequestsByTenant))
+	for k, v := range s.stats.RequestsByTenant {
+		c.RequestsByTenant[k] = v
+	}
 	return c
 }
 
@@ -137,16 +129,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name := endpointName(r.URL.Path)
 	now := s.cfg.Clock()
 	w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
+	var tenant string // the SIEM request's tenant, spelled as configured
+	if isSIEM(name) {
+		tenant = s.canonicalTenant(r.Header.Get("X-Tenant-ID"))
+	}
 
-	fault, faulted := s.takeFault(name)
+	fault, faulted := s.takeFault(name, tenant)
 	if faulted {
 		switch fault.Kind {
 		case FaultRateLimit, FaultStatus:
-			s.write(w, name, fault.response(now))
+			s.write(w, name, tenant, fault.response(now))
 			return
 		case FaultSlow:
 			if !sleep(r.Context(), fault.Delay) {
-				s.count(name, 0, "", 0)
+				s.count(name, tenant, response{})
 				return
 			}
 			// The answer reflects the clock after the delay.
@@ -167,7 +163,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			resp = malformed()
 		}
 	}
-	s.write(w, name, resp)
+	s.write(w, name, tenant, resp)
 }
 
 func (s *Server) route(name string, r *http.Request, now time.Time) response {
@@ -184,7 +180,23 @@ func (s *Server) route(name string, r *http.Request, now time.Time) response {
 	return errorResponse(http.StatusNotFound, "notFound", "no such resource: "+r.URL.Path, now)
 }
 
+// endpointName names the endpoint of a request's path. Under a region's
+// host (regionPrefix) only the SIEM endpoints are served.
 func endpointName(path string) string {
+	region, rest, ok := splitRegion(path)
+	if !ok {
+		return plainEndpointName(path)
+	}
+	name := plainEndpointName(rest)
+	if region == "" || !isSIEM(name) {
+		return endpointUnknown
+	}
+	return name
+}
+
+func isSIEM(name string) bool { return name == EndpointEvents || name == EndpointAlerts }
+
+func plainEndpointName(path string) string {
 	path = strings.TrimSuffix(path, "/")
 	switch path {
 	case "/api/v2/oauth2/token":
@@ -201,7 +213,7 @@ func endpointName(path string) string {
 	return endpointUnknown
 }
 
-func (s *Server) write(w http.ResponseWriter, name string, resp response) {
+func (s *Server) write(w http.ResponseWriter, name, tenant string, resp response) {
 	for k, v := range resp.header {
 		w.Header()[k] = v
 	}
@@ -212,7 +224,7 @@ func (s *Server) write(w http.ResponseWriter, name string, resp response) {
 	w.Header().Set("Content-Type", ct)
 	// Counted before the body goes out, so that a client that has read a
 	// response finds it in Stats.
-	s.count(name, resp.status, resp.servedKey, resp.served)
+	s.count(name, tenant, resp)
 	w.WriteHeader(resp.status)
 	_, _ = w.Write(resp.body)
 	if resp.release != nil {
@@ -220,15 +232,19 @@ func (s *Server) write(w http.ResponseWriter, name string, resp response) {
 	}
 }
 
-func (s *Server) count(name string, status int, servedKey string, served int) {
+// count adds a request to Stats; resp is zero for one that got no answer.
+func (s *Server) count(name, tenant string, resp response) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stats.Requests[name]++
-	if status != 0 {
-		s.stats.Statuses[status]++
+	if tenant != "" {
+		s.stats.RequestsByTenant[tenant]++
 	}
-	if servedKey != "" {
-		s.stats.ItemsServed[servedKey] += served
+	if resp.status != 0 {
+		s.stats.Statuses[resp.status]++
+	}
+	if resp.servedKey != "" {
+		s.stats.ItemsServed[resp.servedKey] += resp.served
 	}
 }
 

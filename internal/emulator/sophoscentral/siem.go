@@ -17,15 +17,15 @@ const (
 	scanFactor = 10
 )
 
-// stream is one SIEM stream: its timeline and the templates of its items.
+// stream is one SIEM stream: its name and the templates of its items. Each
+// tenant places the stream's items in time with its own timeline.
 type stream struct {
 	name string
-	tl   timeline
 	set  *templateSet
 }
 
-func newStream(name string, set *templateSet, tl timeline) *stream {
-	return &stream{name: name, tl: tl, set: set}
+func newStream(name string, set *templateSet) *stream {
+	return &stream{name: name, set: set}
 }
 
 var pageBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1<<20); return &b }}
@@ -63,47 +63,52 @@ func (s *Server) siem(name string, r *http.Request, now time.Time) response {
 		}
 	}
 
-	pos, resp, ok := s.startPosition(st, q.Get("cursor"), q.Get("from_date"), nowMs, now)
+	tl := tenant.timeline(name)
+	pos, resp, ok := s.startPosition(st.name, tl, q.Get("cursor"), q.Get("from_date"), nowMs, now)
 	if !ok {
 		return resp
 	}
-	return s.page(tenant, st, pos, limit, excluded, nowMs)
+	return s.page(tenant, st, tl, pos, limit, excluded, nowMs)
 }
 
-// siemTenant checks X-Tenant-ID against the tenants the credential reaches.
-func (s *Server) siemTenant(r *http.Request, now time.Time) (Tenant, response, bool) {
+// siemTenant checks X-Tenant-ID against the tenants the credential reaches
+// and the host the request reached against the tenant's data region.
+func (s *Server) siemTenant(r *http.Request, now time.Time) (*tenantState, response, bool) {
 	id := r.Header.Get("X-Tenant-ID")
 	if id == "" {
-		return Tenant{}, badRequest("X-Tenant-ID header is required", now), false
+		return nil, badRequest("X-Tenant-ID header is required", now), false
 	}
-	i, ok := s.byID[strings.ToLower(id)]
-	if !ok || (s.cfg.Identity == identityTenant && i != 0) {
-		return Tenant{}, errorResponse(http.StatusForbidden, "forbidden",
-			"the caller has no access to tenant "+id, now), false
+	ts := s.reachable(id)
+	if ts == nil || (s.cfg.Identity == identityTenant && !strings.EqualFold(ts.ID, s.self.ID)) {
+		return nil, forbidden("the caller has no access to tenant "+id, now), false
 	}
-	return s.tenants[i], response{}, true
+	if region, _, _ := splitRegion(r.URL.Path); !s.servesTenant(region, ts) {
+		return nil, forbidden("tenant "+id+" is not in the data region of this host; use the "+
+			"apiHost of the tenant listing", now), false
+	}
+	return ts, response{}, true
 }
 
-// startPosition finds where a page starts: at the cursor, else at from_date,
-// else 12 hours ago.
-func (s *Server) startPosition(st *stream, rawCursor, fromDate string, nowMs int64,
+// startPosition finds where a page of the stream named st starts: at the
+// cursor, else at from_date, else 12 hours ago.
+func (s *Server) startPosition(st string, tl timeline, rawCursor, fromDate string, nowMs int64,
 	now time.Time,
 ) (cursor, response, bool) {
 	windowStart := nowMs - window.Milliseconds()
 	if rawCursor != "" {
 		c, err := decodeCursor(rawCursor)
-		if err != nil || c.Stream != st.name {
+		if err != nil || c.Stream != st {
 			return cursor{}, badRequest("invalid cursor", now), false
 		}
 		if c.TimeMs < windowStart {
 			// Sophos resets a cursor older than its window without a word.
-			c.Index = max(c.Index, st.tl.firstAtOrAfter(windowStart, nowMs))
+			c.Index = max(c.Index, tl.firstAtOrAfter(windowStart, nowMs))
 			c.TimeMs = windowStart
 			s.mu.Lock()
 			s.stats.CursorResets++
 			s.mu.Unlock()
 		}
-		c.Index = min(c.Index, st.tl.available(nowMs))
+		c.Index = min(c.Index, tl.available(nowMs))
 		return c, response{}, true
 	}
 
@@ -119,18 +124,19 @@ func (s *Server) startPosition(st *stream, rawCursor, fromDate string, nowMs int
 		}
 	}
 	return cursor{
-		Stream: st.name,
-		Index:  st.tl.firstAtOrAfter(startMs, nowMs),
+		Stream: st,
+		Index:  tl.firstAtOrAfter(startMs, nowMs),
 		TimeMs: startMs - 1,
 	}, response{}, true
 }
 
-// page renders up to limit items from pos as a SIEM response.
-func (s *Server) page(tenant Tenant, st *stream, pos cursor, limit int,
+// page renders up to limit items of the tenant's stream from pos as a SIEM
+// response; tl is the tenant's timeline of the stream.
+func (s *Server) page(tenant *tenantState, st *stream, tl timeline, pos cursor, limit int,
 	excluded map[string]bool, nowMs int64,
 ) response {
-	avail := st.tl.available(nowMs)
-	key := itemKey(s.cfg.Seed, tenant.ID, st.name)
+	avail := tl.available(nowMs)
+	key := tenant.key(st.name)
 
 	// Find the page's end first (choosing templates is cheap), so that
 	// has_more and next_cursor can precede the items.
@@ -144,7 +150,7 @@ func (s *Server) page(tenant Tenant, st *stream, pos cursor, limit int,
 	next := cursor{Stream: st.name, Index: end, TimeMs: nowMs}
 	hasMore := end < avail
 	if hasMore {
-		next.TimeMs = max(st.tl.createdMs(end-1), pos.TimeMs)
+		next.TimeMs = max(tl.createdMs(end-1), pos.TimeMs)
 	}
 
 	bp := pageBuffers.Get().(*[]byte)
@@ -153,7 +159,11 @@ func (s *Server) page(tenant Tenant, st *stream, pos cursor, limit int,
 	buf = append(buf, `,"next_cursor":"`...)
 	buf = append(buf, next.encode()...)
 	buf = append(buf, `","items":[`...)
-	pool := s.pool(tenant.ID)
+	var pool *tenantPool
+	if end > pos.Index {
+		// Only now: a tenant polled with nothing new costs no estate.
+		pool = s.pool(tenant.ID)
+	}
 	var it item
 	first := true
 	for i := pos.Index; i < end; i++ {
@@ -165,7 +175,7 @@ func (s *Server) page(tenant Tenant, st *stream, pos cursor, limit int,
 			buf = append(buf, ',')
 		}
 		first = false
-		it.reset(key, pool, st.tl, i)
+		it.reset(key, pool, tl, i)
 		buf = tpl.render(buf, &it)
 	}
 	buf = append(buf, "]}"...)
@@ -184,4 +194,8 @@ func (s *Server) page(tenant Tenant, st *stream, pos cursor, limit int,
 
 func badRequest(message string, now time.Time) response {
 	return errorResponse(http.StatusBadRequest, "badRequest", message, now)
+}
+
+func forbidden(message string, now time.Time) response {
+	return errorResponse(http.StatusForbidden, "forbidden", message, now)
 }
