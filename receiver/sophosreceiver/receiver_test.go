@@ -118,7 +118,11 @@ type harness struct {
 	logs *observer.ObservedLogs
 }
 
-func startReceiver(t *testing.T, cfg *Config, next consumer.Logs, host component.Host) *harness {
+// startReceiver starts a receiver with fast backoff and no request rate limit; tune, when
+// given, changes more of its tunables before it starts.
+func startReceiver(t *testing.T, cfg *Config, next consumer.Logs, host component.Host,
+	tune ...func(*sophosReceiver),
+) *harness {
 	t.Helper()
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { assert.NoError(t, tel.Shutdown(context.Background())) })
@@ -130,6 +134,9 @@ func startReceiver(t *testing.T, cfg *Config, next consumer.Logs, host component
 	require.NoError(t, err)
 	r.backoff = backoff{base: time.Millisecond, max: 20 * time.Millisecond}
 	r.requestRate = rate.Inf
+	for _, f := range tune {
+		f(r)
+	}
 	require.NoError(t, r.Start(context.Background(), host))
 	h := &harness{r: r, tel: tel, logs: logs}
 	t.Cleanup(func() { h.stop(t) })
