@@ -44,6 +44,19 @@ func (c *counter) ConsumeLogs(_ context.Context, ld plog.Logs) error {
 	return nil
 }
 
+// startAndDrain starts r and waits until next has counted all it wants.
+func startAndDrain(b *testing.B, r *sophosReceiver, next *counter) {
+	b.Helper()
+	if err := r.Start(context.Background(), componenttest.NewNopHost()); err != nil {
+		b.Fatal(err)
+	}
+	select {
+	case <-next.done:
+	case <-time.After(5 * time.Minute):
+		b.Fatalf("drained %d of %d items", next.n.Load(), next.want)
+	}
+}
+
 // heapPeak samples the heap until stopped and returns the largest sample. It reads
 // runtime/metrics, which unlike runtime.ReadMemStats does not stop the world.
 type heapPeak struct {
@@ -115,14 +128,7 @@ func BenchmarkDrainBacklog(b *testing.B) {
 			start := processCPU()
 			b.StartTimer()
 
-			if err := r.Start(context.Background(), componenttest.NewNopHost()); err != nil {
-				b.Fatal(err)
-			}
-			select {
-			case <-next.done:
-			case <-time.After(5 * time.Minute):
-				b.Fatalf("drained %d of %d items", next.n.Load(), drainItems)
-			}
+			startAndDrain(b, r, next)
 
 			b.StopTimer()
 			cpu += processCPU() - start
@@ -221,14 +227,7 @@ func BenchmarkDrainTenants(b *testing.B) {
 		start := processCPU()
 		b.StartTimer()
 
-		if err := r.Start(context.Background(), componenttest.NewNopHost()); err != nil {
-			b.Fatal(err)
-		}
-		select {
-		case <-next.done:
-		case <-time.After(5 * time.Minute):
-			b.Fatalf("drained %d of %d items", next.n.Load(), next.want)
-		}
+		startAndDrain(b, r, next)
 
 		b.StopTimer()
 		cpu += processCPU() - start
