@@ -106,7 +106,7 @@ func run(args []string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("logs ingestion emulator: %w", err)
 	}
-	defer ingest.Close()
+	defer func() { _ = ingest.Close() }()
 	if err := opts.faults.apply(sophos, ingest); err != nil {
 		return err
 	}

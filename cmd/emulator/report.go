@@ -13,30 +13,30 @@ import (
 
 func printBanner(out io.Writer, o options, caPath string, sophos *sophoscentral.Server) {
 	tenants := sophos.Tenants()
-	fmt.Fprintf(out, "Sophos Central emulator   https://%s  (%s credential, %d tenant(s))\n",
+	_, _ = fmt.Fprintf(out, "Sophos Central emulator   https://%s  (%s credential, %d tenant(s))\n",
 		o.sophosAddr, o.identity, len(tenants))
 	if o.identity != "tenant" {
-		fmt.Fprintf(out, "Data regions              %s  (apiHost https://%s/region/<region>)\n",
+		_, _ = fmt.Fprintf(out, "Data regions              %s  (apiHost https://%s/region/<region>)\n",
 			strings.Join(tenantRegions(tenants), ", "), o.sophosAddr)
 	}
-	fmt.Fprintf(out, "Logs Ingestion emulator   https://%s  (Entra ID tenant and DCE)\n", o.ingestAddr)
-	fmt.Fprintf(out, "CA certificate            %s\n", caPath)
-	fmt.Fprintf(out, "Accepted rows             %s/<stream>.jsonl\n", o.dir)
+	_, _ = fmt.Fprintf(out, "Logs Ingestion emulator   https://%s  (Entra ID tenant and DCE)\n", o.ingestAddr)
+	_, _ = fmt.Fprintf(out, "CA certificate            %s\n", caPath)
+	_, _ = fmt.Fprintf(out, "Accepted rows             %s/<stream>.jsonl\n", o.dir)
 	if o.uneven {
 		events, alerts := 0, 0
 		for _, t := range tenants {
 			events += backlogOf(t.EventsBacklog, o.eventsBacklog)
 			alerts += backlogOf(t.AlertsBacklog, o.alertsBacklog)
 		}
-		fmt.Fprintf(out, "Backlog per tenant        uneven around %d events, %d alerts (x10, x1/10 or none "+
+		_, _ = fmt.Fprintf(out, "Backlog per tenant        uneven around %d events, %d alerts (x10, x1/10 or none "+
 			"for some tenants; %d events, %d alerts in all); then %.1f events/s, %.1f alerts/s\n",
 			o.eventsBacklog, o.alertsBacklog, events, alerts, o.eventsRate, o.alertsRate)
 	} else {
-		fmt.Fprintf(out, "Backlog per tenant        %d events, %d alerts; then %.1f events/s, %.1f alerts/s\n",
+		_, _ = fmt.Fprintf(out, "Backlog per tenant        %d events, %d alerts; then %.1f events/s, %.1f alerts/s\n",
 			o.eventsBacklog, o.alertsBacklog, o.eventsRate, o.alertsRate)
 	}
 	if len(o.faults) > 0 {
-		fmt.Fprintf(out, "Faults                    %s\n", o.faults.String())
+		_, _ = fmt.Fprintf(out, "Faults                    %s\n", o.faults.String())
 	}
 }
 
@@ -49,29 +49,29 @@ func printProgress(out io.Writer, s logsingestion.Stats) {
 	if len(parts) == 0 {
 		parts = append(parts, "no rows yet")
 	}
-	fmt.Fprintf(out, "%s  %s  %s\n", time.Now().Format("15:04:05"), strings.Join(parts, ", "),
+	_, _ = fmt.Fprintf(out, "%s  %s  %s\n", time.Now().Format("15:04:05"), strings.Join(parts, ", "),
 		formatStatuses(s.Statuses))
 }
 
 func printSummary(out io.Writer, s logsingestion.Stats, src sophoscentral.Stats) {
-	fmt.Fprintln(out, "\nWhat arrived in Logs Ingestion:")
-	fmt.Fprintf(out, "  %-28s %10s %9s %12s %12s\n", "stream", "rows", "requests", "wire bytes", "json bytes")
+	_, _ = fmt.Fprintln(out, "\nWhat arrived in Logs Ingestion:")
+	_, _ = fmt.Fprintf(out, "  %-28s %10s %9s %12s %12s\n", "stream", "rows", "requests", "wire bytes", "json bytes")
 	for _, stream := range sortedKeys(s.Requests) {
-		fmt.Fprintf(out, "  %-28s %10d %9d %12d %12d\n", stream, s.Rows[stream], s.Requests[stream],
+		_, _ = fmt.Fprintf(out, "  %-28s %10d %9d %12d %12d\n", stream, s.Rows[stream], s.Requests[stream],
 			s.WireBytes[stream], s.RawBytes[stream])
 	}
-	fmt.Fprintf(out, "  responses: %s; largest request %d bytes on the wire\n",
+	_, _ = fmt.Fprintf(out, "  responses: %s; largest request %d bytes on the wire\n",
 		formatStatuses(s.Statuses), s.MaxWireBytes)
 	for _, stream := range sortedKeys(s.Dropped) {
 		for _, col := range sortedKeys(s.Dropped[stream]) {
-			fmt.Fprintf(out, "  dropped column %s.%s: %d rows\n", stream, col, s.Dropped[stream][col])
+			_, _ = fmt.Fprintf(out, "  dropped column %s.%s: %d rows\n", stream, col, s.Dropped[stream][col])
 		}
 	}
-	fmt.Fprintln(out, "What Sophos Central served:")
+	_, _ = fmt.Fprintln(out, "What Sophos Central served:")
 	for _, key := range sortedKeys(src.ItemsServed) {
-		fmt.Fprintf(out, "  %-50s %10d items\n", key, src.ItemsServed[key])
+		_, _ = fmt.Fprintf(out, "  %-50s %10d items\n", key, src.ItemsServed[key])
 	}
-	fmt.Fprintf(out, "  responses: %s; tokens issued %d; SIEM requests for %d tenant(s)\n",
+	_, _ = fmt.Fprintf(out, "  responses: %s; tokens issued %d; SIEM requests for %d tenant(s)\n",
 		formatStatuses(src.Statuses), src.TokensIssued, len(src.RequestsByTenant))
 }
 

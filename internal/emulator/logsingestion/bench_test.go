@@ -17,9 +17,11 @@ import (
 // so that they compress like a real estate's events rather than like copies.
 func benchEvents(n int) []map[string]any {
 	rng := rand.New(rand.NewPCG(1, 2))
-	types := []string{"Event::Endpoint::Registered", "Event::Endpoint::Threat::Detected",
+	types := []string{
+		"Event::Endpoint::Registered", "Event::Endpoint::Threat::Detected",
 		"Event::Endpoint::UpdateSuccess", "Event::Endpoint::WebControlViolation",
-		"Event::Endpoint::Application::Allowed", "Event::Endpoint::SavDisabled"}
+		"Event::Endpoint::Application::Allowed", "Event::Endpoint::SavDisabled",
+	}
 	severities := []string{"low", "low", "low", "medium", "high"}
 	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	uuid := func() string {
@@ -95,7 +97,7 @@ func BenchmarkIngest(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer emu.Close()
+		defer func() { _ = emu.Close() }()
 		tok := emu.issue(httptest.NewRequest(http.MethodPost, "/", nil), "https://monitor.azure.com")
 		url := "/dataCollectionRules/" + DefaultDCRImmutableID + "/streams/" + eventsStream +
 			"?api-version=2023-01-01"
@@ -125,7 +127,7 @@ func BenchmarkIngest(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer emu.Close()
+		defer func() { _ = emu.Close() }()
 		srv := httptest.NewTLSServer(emu)
 		defer srv.Close()
 		tok := emu.issue(httptest.NewRequest(http.MethodPost, "/", nil), "https://monitor.azure.com")
@@ -144,7 +146,7 @@ func BenchmarkIngest(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			if resp.StatusCode != http.StatusNoContent {
 				b.Fatalf("status %d", resp.StatusCode)
 			}

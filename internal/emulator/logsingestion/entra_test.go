@@ -56,8 +56,10 @@ func TestAzidentityFailures(t *testing.T) {
 		wantErr string
 	}{
 		{name: "wrong secret", tenant: DefaultTenantID, secret: "nope", wantErr: "AADSTS7000215"},
-		{name: "unknown tenant", tenant: "11111111-1111-1111-1111-111111111111",
-			secret: DefaultClientSecret, wantErr: "AADSTS90002"},
+		{
+			name: "unknown tenant", tenant: "11111111-1111-1111-1111-111111111111",
+			secret: DefaultClientSecret, wantErr: "AADSTS90002",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,25 +95,43 @@ func TestTokenEndpoint(t *testing.T) {
 		wantCode  string
 	}{
 		{name: "good", form: goodTokenForm(), status: http.StatusOK},
-		{name: "us government scope", form: with("scope", "https://monitor.azure.us//.default"),
-			status: http.StatusOK},
-		{name: "china scope", form: with("scope", "https://monitor.azure.cn//.default"),
-			status: http.StatusOK},
-		{name: "wrong secret", form: with("client_secret", "wrong"),
-			status: http.StatusUnauthorized, wantError: "invalid_client", wantCode: "AADSTS7000215"},
-		{name: "no secret", form: with("client_secret", ""),
-			status: http.StatusUnauthorized, wantError: "invalid_client", wantCode: "AADSTS7000216"},
-		{name: "unknown client", form: with("client_id", "other-app"),
-			status: http.StatusBadRequest, wantError: "unauthorized_client", wantCode: "AADSTS700016"},
-		{name: "unknown tenant", tenant: "22222222-2222-2222-2222-222222222222",
+		{
+			name: "us government scope", form: with("scope", "https://monitor.azure.us//.default"),
+			status: http.StatusOK,
+		},
+		{
+			name: "china scope", form: with("scope", "https://monitor.azure.cn//.default"),
+			status: http.StatusOK,
+		},
+		{
+			name: "wrong secret", form: with("client_secret", "wrong"),
+			status: http.StatusUnauthorized, wantError: "invalid_client", wantCode: "AADSTS7000215",
+		},
+		{
+			name: "no secret", form: with("client_secret", ""),
+			status: http.StatusUnauthorized, wantError: "invalid_client", wantCode: "AADSTS7000216",
+		},
+		{
+			name: "unknown client", form: with("client_id", "other-app"),
+			status: http.StatusBadRequest, wantError: "unauthorized_client", wantCode: "AADSTS700016",
+		},
+		{
+			name: "unknown tenant", tenant: "22222222-2222-2222-2222-222222222222",
 			form: goodTokenForm(), status: http.StatusBadRequest, wantError: "invalid_request",
-			wantCode: "AADSTS90002"},
-		{name: "other resource", form: with("scope", "https://management.azure.com//.default"),
-			status: http.StatusBadRequest, wantError: "invalid_resource", wantCode: "AADSTS500011"},
-		{name: "no scope", form: with("scope", ""),
-			status: http.StatusBadRequest, wantError: "invalid_request", wantCode: "AADSTS900144"},
-		{name: "wrong grant", form: with("grant_type", "password"),
-			status: http.StatusBadRequest, wantError: "unsupported_grant_type", wantCode: "AADSTS70003"},
+			wantCode: "AADSTS90002",
+		},
+		{
+			name: "other resource", form: with("scope", "https://management.azure.com//.default"),
+			status: http.StatusBadRequest, wantError: "invalid_resource", wantCode: "AADSTS500011",
+		},
+		{
+			name: "no scope", form: with("scope", ""),
+			status: http.StatusBadRequest, wantError: "invalid_request", wantCode: "AADSTS900144",
+		},
+		{
+			name: "wrong grant", form: with("grant_type", "password"),
+			status: http.StatusBadRequest, wantError: "unsupported_grant_type", wantCode: "AADSTS70003",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -143,12 +163,12 @@ func TestOpenIDConfiguration(t *testing.T) {
 	resp, err := f.srv.Client().Get(f.srv.URL + "/" + DefaultTenantID +
 		"/v2.0/.well-known/openid-configuration")
 	require.NoError(t, err)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 
 	resp, err = f.srv.Client().Get(f.srv.URL + "/not-a-tenant/v2.0/.well-known/openid-configuration")
 	require.NoError(t, err)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 }
 

@@ -20,18 +20,32 @@ func TestStatusFaults(t *testing.T) {
 		code       string
 		retryAfter string
 	}{
-		{name: "throttle", fault: Fault{Kind: FaultThrottle, Times: 2, RetryAfter: 7 * time.Second},
-			status: http.StatusTooManyRequests, code: "TooManyRequests", retryAfter: "7"},
-		{name: "throttle rounds up", fault: Fault{Kind: FaultThrottle, Times: 2,
-			RetryAfter: 1500 * time.Millisecond},
-			status: http.StatusTooManyRequests, code: "TooManyRequests", retryAfter: "2"},
-		{name: "500", fault: Fault{Kind: FaultStatus, Times: 2, Status: 500},
-			status: http.StatusInternalServerError, code: "InternalServerError"},
-		{name: "503 default", fault: Fault{Kind: FaultStatus, Times: 2},
-			status: http.StatusServiceUnavailable, code: "ServiceUnavailable"},
-		{name: "503 with retry-after", fault: Fault{Kind: FaultStatus, Times: 2, Status: 503,
-			RetryAfter: 3 * time.Second},
-			status: http.StatusServiceUnavailable, code: "ServiceUnavailable", retryAfter: "3"},
+		{
+			name: "throttle", fault: Fault{Kind: FaultThrottle, Times: 2, RetryAfter: 7 * time.Second},
+			status: http.StatusTooManyRequests, code: "TooManyRequests", retryAfter: "7",
+		},
+		{
+			name: "throttle rounds up", fault: Fault{
+				Kind: FaultThrottle, Times: 2,
+				RetryAfter: 1500 * time.Millisecond,
+			},
+			status: http.StatusTooManyRequests, code: "TooManyRequests", retryAfter: "2",
+		},
+		{
+			name: "500", fault: Fault{Kind: FaultStatus, Times: 2, Status: 500},
+			status: http.StatusInternalServerError, code: "InternalServerError",
+		},
+		{
+			name: "503 default", fault: Fault{Kind: FaultStatus, Times: 2},
+			status: http.StatusServiceUnavailable, code: "ServiceUnavailable",
+		},
+		{
+			name: "503 with retry-after", fault: Fault{
+				Kind: FaultStatus, Times: 2, Status: 503,
+				RetryAfter: 3 * time.Second,
+			},
+			status: http.StatusServiceUnavailable, code: "ServiceUnavailable", retryAfter: "3",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,7 +146,7 @@ func TestDropConnectionFault(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer "+tok)
 	resp, err := f.srv.Client().Do(req)
 	if resp != nil {
-		resp.Body.Close()
+		_ = resp.Body.Close()
 	}
 	require.Error(t, err, "the client must see a network error")
 
@@ -167,7 +181,7 @@ func TestDropConnectionFaultHTTP2(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer "+tok)
 	resp, err := srv.Client().Do(req)
 	if resp != nil {
-		resp.Body.Close()
+		_ = resp.Body.Close()
 	}
 	require.Error(t, err, "an HTTP/2 stream reset must reach the client as an error")
 	assert.Len(t, emu.Rows(eventsStream), 1)

@@ -65,7 +65,7 @@ func (f *fixture) tokenResponse(t *testing.T, tenant string, form url.Values) (i
 	t.Helper()
 	resp, err := f.srv.Client().PostForm(f.srv.URL+"/"+tenant+"/oauth2/v2.0/token", form)
 	require.NoError(t, err)
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	var body map[string]any
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
 	return resp.StatusCode, body
@@ -112,7 +112,7 @@ func (f *fixture) post(t *testing.T, rawURL, tok string, body []byte,
 	}
 	resp, err := f.srv.Client().Do(req)
 	require.NoError(t, err)
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	data, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	return resp, data

@@ -90,8 +90,10 @@ func (s *Server) serveIngest(w http.ResponseWriter, r *http.Request, dcrID, stre
 // checkRoute makes the checks that need no body, in the order the service makes them.
 func (s *Server) checkRoute(r *http.Request, dcrID, stream string) *failure {
 	if r.Method != http.MethodPost {
-		return &failure{status: http.StatusMethodNotAllowed, code: "MethodNotAllowed",
-			message: fmt.Sprintf("The HTTP method '%s' is not supported; use POST.", r.Method)}
+		return &failure{
+			status: http.StatusMethodNotAllowed, code: "MethodNotAllowed",
+			message: fmt.Sprintf("The HTTP method '%s' is not supported; use POST.", r.Method),
+		}
 	}
 	if msg := s.checkBearer(r); msg != "" {
 		return &failure{status: http.StatusUnauthorized, code: "InvalidToken", message: msg}
@@ -99,23 +101,31 @@ func (s *Server) checkRoute(r *http.Request, dcrID, stream string) *failure {
 
 	v := r.URL.Query().Get("api-version")
 	if v == "" {
-		return &failure{status: http.StatusBadRequest, code: "MissingApiVersionParameter",
-			message: "The api-version query parameter (?api-version=) is required for all requests."}
+		return &failure{
+			status: http.StatusBadRequest, code: "MissingApiVersionParameter",
+			message: "The api-version query parameter (?api-version=) is required for all requests.",
+		}
 	}
 	if !apiVersions[v] {
-		return &failure{status: http.StatusBadRequest, code: "InvalidApiVersionParameter",
+		return &failure{
+			status: http.StatusBadRequest, code: "InvalidApiVersionParameter",
 			message: fmt.Sprintf("The api-version '%s' is invalid. The supported versions are "+
-				"'2021-11-01-preview,2023-01-01'.", v)}
+				"'2021-11-01-preview,2023-01-01'.", v),
+		}
 	}
 
 	if !strings.EqualFold(dcrID, s.cfg.DCRImmutableID) {
-		return &failure{status: http.StatusNotFound, code: "InvalidDataCollectionRule",
-			message: fmt.Sprintf("Data collection rule with immutable Id '%s' not found.", dcrID)}
+		return &failure{
+			status: http.StatusNotFound, code: "InvalidDataCollectionRule",
+			message: fmt.Sprintf("Data collection rule with immutable Id '%s' not found.", dcrID),
+		}
 	}
 	if _, ok := s.schemas[stream]; !ok {
-		return &failure{status: http.StatusNotFound, code: "InvalidStream",
+		return &failure{
+			status: http.StatusNotFound, code: "InvalidStream",
 			message: fmt.Sprintf("Stream '%s' is not declared in data collection rule '%s'.",
-				stream, s.cfg.DCRImmutableID)}
+				stream, s.cfg.DCRImmutableID),
+		}
 	}
 	return nil
 }
@@ -133,8 +143,10 @@ func (s *Server) applyFault(r *http.Request, f Fault, ok bool) *failure {
 		// The server notices a client that hangs up only once the body has been read.
 		body, err := io.ReadAll(io.LimitReader(r.Body, drainLimit))
 		if err != nil {
-			return &failure{status: http.StatusBadRequest, code: "InvalidContent",
-				message: fmt.Sprintf("The request body could not be read: %v.", err)}
+			return &failure{
+				status: http.StatusBadRequest, code: "InvalidContent",
+				message: fmt.Sprintf("The request body could not be read: %v.", err),
+			}
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		wait(r.Context(), f.Delay)
@@ -146,17 +158,21 @@ func (s *Server) applyFault(r *http.Request, f Fault, ok bool) *failure {
 func (s *Server) readBody(r *http.Request, stream string) (batch, int64, int64, *failure) {
 	ct := r.Header.Get("Content-Type")
 	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-		return batch{}, 0, 0, &failure{status: http.StatusUnsupportedMediaType,
-			code: "UnsupportedMediaType",
+		return batch{}, 0, 0, &failure{
+			status: http.StatusUnsupportedMediaType,
+			code:   "UnsupportedMediaType",
 			message: fmt.Sprintf("The content type '%s' is not supported; use "+
-				"'application/json'.", ct)}
+				"'application/json'.", ct),
+		}
 	}
 	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
 	if enc != "" && enc != "gzip" && enc != "identity" {
-		return batch{}, 0, 0, &failure{status: http.StatusUnsupportedMediaType,
-			code: "UnsupportedContentEncoding",
+		return batch{}, 0, 0, &failure{
+			status: http.StatusUnsupportedMediaType,
+			code:   "UnsupportedContentEncoding",
 			message: fmt.Sprintf("The content encoding '%s' is not supported; use 'gzip' or "+
-				"none.", enc)}
+				"none.", enc),
+		}
 	}
 
 	limit := int64(s.cfg.MaxBodyBytes)
@@ -169,8 +185,10 @@ func (s *Server) readBody(r *http.Request, stream string) (batch, int64, int64, 
 	buf.Reset()
 	n, err := buf.ReadFrom(io.LimitReader(r.Body, limit+1))
 	if err != nil {
-		return batch{}, 0, 0, &failure{status: http.StatusBadRequest, code: "InvalidContent",
-			message: fmt.Sprintf("The request body could not be read: %v.", err)}
+		return batch{}, 0, 0, &failure{
+			status: http.StatusBadRequest, code: "InvalidContent",
+			message: fmt.Sprintf("The request body could not be read: %v.", err),
+		}
 	}
 	if n > limit {
 		return batch{}, 0, 0, tooLarge(limit, n+drain(r))
@@ -188,8 +206,10 @@ func (s *Server) readBody(r *http.Request, stream string) (batch, int64, int64, 
 	}
 	b, err := decodeRows(raw, s.schemas[stream])
 	if err != nil {
-		return batch{}, 0, 0, &failure{status: http.StatusBadRequest, code: "InvalidContent",
-			message: err.Error()}
+		return batch{}, 0, 0, &failure{
+			status: http.StatusBadRequest, code: "InvalidContent",
+			message: err.Error(),
+		}
 	}
 	return b, n, int64(len(raw)), nil
 }
@@ -198,19 +218,25 @@ func (s *Server) readBody(r *http.Request, stream string) (batch, int64, int64, 
 func gunzip(out *bytes.Buffer, zipped []byte) *failure {
 	zr, err := gzipReader(bytes.NewReader(zipped))
 	if err != nil {
-		return &failure{status: http.StatusBadRequest, code: "InvalidContent",
-			message: fmt.Sprintf("The request body could not be decompressed: %v.", err)}
+		return &failure{
+			status: http.StatusBadRequest, code: "InvalidContent",
+			message: fmt.Sprintf("The request body could not be decompressed: %v.", err),
+		}
 	}
 	defer gzipPool.Put(zr)
 
 	n, err := out.ReadFrom(io.LimitReader(zr, maxRawBytes+1))
 	if err != nil {
-		return &failure{status: http.StatusBadRequest, code: "InvalidContent",
-			message: fmt.Sprintf("The request body could not be decompressed: %v.", err)}
+		return &failure{
+			status: http.StatusBadRequest, code: "InvalidContent",
+			message: fmt.Sprintf("The request body could not be decompressed: %v.", err),
+		}
 	}
 	if n > maxRawBytes {
-		return &failure{status: http.StatusRequestEntityTooLarge, code: "ContentLengthLimitExceeded",
-			message: fmt.Sprintf("The decompressed request body exceeds %d bytes.", maxRawBytes)}
+		return &failure{
+			status: http.StatusRequestEntityTooLarge, code: "ContentLengthLimitExceeded",
+			message: fmt.Sprintf("The decompressed request body exceeds %d bytes.", maxRawBytes),
+		}
 	}
 	return nil
 }

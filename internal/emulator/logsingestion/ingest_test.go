@@ -63,8 +63,10 @@ func TestIngestErrors(t *testing.T) {
 	f := newFixture(t, Config{MaxBodyBytes: 2048})
 	tok := f.token(t)
 	good := mustJSON(t, []any{sampleEvent(0)})
-	big := mustJSON(t, []any{sampleEvent(0), sampleEvent(1), sampleEvent(2), sampleEvent(3),
-		sampleEvent(4), sampleEvent(5), sampleEvent(6), sampleEvent(7)})
+	big := mustJSON(t, []any{
+		sampleEvent(0), sampleEvent(1), sampleEvent(2), sampleEvent(3),
+		sampleEvent(4), sampleEvent(5), sampleEvent(6), sampleEvent(7),
+	})
 	require.Greater(t, len(big), 2048)
 	base := f.srv.URL + "/dataCollectionRules/" + DefaultDCRImmutableID + "/streams/"
 
@@ -79,45 +81,75 @@ func TestIngestErrors(t *testing.T) {
 		message  string
 		wantBody string
 	}{
-		{name: "no token", url: f.ingestURL(eventsStream), body: good,
-			status: http.StatusUnauthorized, code: "InvalidToken"},
-		{name: "unknown token", url: f.ingestURL(eventsStream), tok: "eyJ.not.ours", body: good,
-			status: http.StatusUnauthorized, code: "InvalidToken"},
-		{name: "no api-version", url: base + eventsStream, tok: tok, body: good,
-			status: http.StatusBadRequest, code: "MissingApiVersionParameter"},
-		{name: "unknown api-version", url: base + eventsStream + "?api-version=2020-01-01",
-			tok: tok, body: good, status: http.StatusBadRequest, code: "InvalidApiVersionParameter"},
-		{name: "wrong dcr", tok: tok, body: good,
+		{
+			name: "no token", url: f.ingestURL(eventsStream), body: good,
+			status: http.StatusUnauthorized, code: "InvalidToken",
+		},
+		{
+			name: "unknown token", url: f.ingestURL(eventsStream), tok: "eyJ.not.ours", body: good,
+			status: http.StatusUnauthorized, code: "InvalidToken",
+		},
+		{
+			name: "no api-version", url: base + eventsStream, tok: tok, body: good,
+			status: http.StatusBadRequest, code: "MissingApiVersionParameter",
+		},
+		{
+			name: "unknown api-version", url: base + eventsStream + "?api-version=2020-01-01",
+			tok: tok, body: good, status: http.StatusBadRequest, code: "InvalidApiVersionParameter",
+		},
+		{
+			name: "wrong dcr", tok: tok, body: good,
 			url:    f.srv.URL + "/dataCollectionRules/dcr-ffff/streams/" + eventsStream + "?api-version=2023-01-01",
-			status: http.StatusNotFound, code: "InvalidDataCollectionRule"},
-		{name: "undeclared stream", url: f.ingestURL("Custom-Other_CL"), tok: tok, body: good,
-			status: http.StatusNotFound, code: "InvalidStream"},
-		{name: "text content type", url: f.ingestURL(eventsStream), tok: tok, body: good,
+			status: http.StatusNotFound, code: "InvalidDataCollectionRule",
+		},
+		{
+			name: "undeclared stream", url: f.ingestURL("Custom-Other_CL"), tok: tok, body: good,
+			status: http.StatusNotFound, code: "InvalidStream",
+		},
+		{
+			name: "text content type", url: f.ingestURL(eventsStream), tok: tok, body: good,
 			headers: map[string]string{"Content-Type": "text/plain"},
-			status:  http.StatusUnsupportedMediaType, code: "UnsupportedMediaType"},
-		{name: "brotli", url: f.ingestURL(eventsStream), tok: tok, body: good,
+			status:  http.StatusUnsupportedMediaType, code: "UnsupportedMediaType",
+		},
+		{
+			name: "brotli", url: f.ingestURL(eventsStream), tok: tok, body: good,
 			headers: map[string]string{"Content-Encoding": "br"},
-			status:  http.StatusUnsupportedMediaType, code: "UnsupportedContentEncoding"},
-		{name: "too large", url: f.ingestURL(eventsStream), tok: tok, body: big,
+			status:  http.StatusUnsupportedMediaType, code: "UnsupportedContentEncoding",
+		},
+		{
+			name: "too large", url: f.ingestURL(eventsStream), tok: tok, body: big,
 			status: http.StatusRequestEntityTooLarge, code: "ContentLengthLimitExceeded",
 			message: "Maximum allowed content length: 2048 bytes (0.001953125 MB). " +
-				"Provided content length: " + itoa(len(big)) + " bytes."},
-		{name: "malformed JSON", url: f.ingestURL(eventsStream), tok: tok, body: []byte(`[{"id":`),
-			status: http.StatusBadRequest, code: "InvalidContent"},
-		{name: "not an array", url: f.ingestURL(eventsStream), tok: tok, body: []byte(`{"id":"x"}`),
-			status: http.StatusBadRequest, code: "InvalidContent"},
-		{name: "array of strings", url: f.ingestURL(eventsStream), tok: tok, body: []byte(`["x"]`),
-			status: http.StatusBadRequest, code: "InvalidContent"},
-		{name: "trailing data", url: f.ingestURL(eventsStream), tok: tok, body: []byte(`[] []`),
-			status: http.StatusBadRequest, code: "InvalidContent"},
-		{name: "bad gzip", url: f.ingestURL(eventsStream), tok: tok, body: good,
+				"Provided content length: " + itoa(len(big)) + " bytes.",
+		},
+		{
+			name: "malformed JSON", url: f.ingestURL(eventsStream), tok: tok, body: []byte(`[{"id":`),
+			status: http.StatusBadRequest, code: "InvalidContent",
+		},
+		{
+			name: "not an array", url: f.ingestURL(eventsStream), tok: tok, body: []byte(`{"id":"x"}`),
+			status: http.StatusBadRequest, code: "InvalidContent",
+		},
+		{
+			name: "array of strings", url: f.ingestURL(eventsStream), tok: tok, body: []byte(`["x"]`),
+			status: http.StatusBadRequest, code: "InvalidContent",
+		},
+		{
+			name: "trailing data", url: f.ingestURL(eventsStream), tok: tok, body: []byte(`[] []`),
+			status: http.StatusBadRequest, code: "InvalidContent",
+		},
+		{
+			name: "bad gzip", url: f.ingestURL(eventsStream), tok: tok, body: good,
 			headers: map[string]string{"Content-Encoding": "gzip"},
-			status:  http.StatusBadRequest, code: "InvalidContent"},
-		{name: "wrong type", url: f.ingestURL(eventsStream), tok: tok,
+			status:  http.StatusBadRequest, code: "InvalidContent",
+		},
+		{
+			name: "wrong type", url: f.ingestURL(eventsStream), tok: tok,
 			body:   []byte(`[{"id":"a","when":"2026-12-01T09:11:09Z"},{"id":"b","when":"yesterday"}]`),
 			status: http.StatusBadRequest, code: "InvalidContent",
 			message: "Row 1: the value of column 'when' can not be converted to type " +
-				"'datetime': \"yesterday\"."},
+				"'datetime': \"yesterday\".",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -167,7 +199,7 @@ func TestIngestDefaultSizeLimit(t *testing.T) {
 		resp, err := f.srv.Client().Do(req)
 		require.NoError(t, err)
 		data, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
 		assert.JSONEq(t, want, string(data))

@@ -17,21 +17,34 @@ func TestValidValue(t *testing.T) {
 		ok   []string
 		fail []string
 	}{
-		{typ: dcr.TypeString, ok: []string{`"x"`, `""`, `1`, `1.5`, `true`, `null`},
-			fail: []string{`{"a":1}`, `[1]`}},
-		{typ: dcr.TypeInt, ok: []string{`1`, `-2147483648`, `2147483647`, `3.0`, `1e3`, `"42"`, `null`},
-			fail: []string{`2147483648`, `1.5`, `"x"`, `"1.5"`, `true`, `{}`, `[]`}},
-		{typ: dcr.TypeLong, ok: []string{`9223372036854775807`, `-9223372036854775808`, `"-7"`, `2147483648`},
-			fail: []string{`9223372036854775808`, `1e19`, `0.5`, `false`, `"ten"`}},
-		{typ: dcr.TypeReal, ok: []string{`1`, `-1.5e-3`, `"2.5"`, `null`},
-			fail: []string{`"two"`, `true`, `[]`, `{}`}},
-		{typ: dcr.TypeBoolean, ok: []string{`true`, `false`, `"true"`, `"False"`, `null`},
-			fail: []string{`1`, `0`, `"yes"`, `[]`}},
-		{typ: dcr.TypeDatetime, ok: []string{
-			`"2019-04-01T15:11:09.759Z"`, `"2019-04-01T15:11:09Z"`, `"2019-04-01T15:11:09+02:00"`,
-			`"2019-04-01T15:11:09.1234567Z"`, `"2019-04-01T15:11:09"`, `"2019-04-01 15:11:09"`,
-			`"2019-04-01"`, `null`},
-			fail: []string{`1554135070527`, `"yesterday"`, `"01/04/2019"`, `true`, `{}`}},
+		{
+			typ: dcr.TypeString, ok: []string{`"x"`, `""`, `1`, `1.5`, `true`, `null`},
+			fail: []string{`{"a":1}`, `[1]`},
+		},
+		{
+			typ: dcr.TypeInt, ok: []string{`1`, `-2147483648`, `2147483647`, `3.0`, `1e3`, `"42"`, `null`},
+			fail: []string{`2147483648`, `1.5`, `"x"`, `"1.5"`, `true`, `{}`, `[]`},
+		},
+		{
+			typ: dcr.TypeLong, ok: []string{`9223372036854775807`, `-9223372036854775808`, `"-7"`, `2147483648`},
+			fail: []string{`9223372036854775808`, `1e19`, `0.5`, `false`, `"ten"`},
+		},
+		{
+			typ: dcr.TypeReal, ok: []string{`1`, `-1.5e-3`, `"2.5"`, `null`},
+			fail: []string{`"two"`, `true`, `[]`, `{}`},
+		},
+		{
+			typ: dcr.TypeBoolean, ok: []string{`true`, `false`, `"true"`, `"False"`, `null`},
+			fail: []string{`1`, `0`, `"yes"`, `[]`},
+		},
+		{
+			typ: dcr.TypeDatetime, ok: []string{
+				`"2019-04-01T15:11:09.759Z"`, `"2019-04-01T15:11:09Z"`, `"2019-04-01T15:11:09+02:00"`,
+				`"2019-04-01T15:11:09.1234567Z"`, `"2019-04-01T15:11:09"`, `"2019-04-01 15:11:09"`,
+				`"2019-04-01"`, `null`,
+			},
+			fail: []string{`1554135070527`, `"yesterday"`, `"01/04/2019"`, `true`, `{}`},
+		},
 		{typ: dcr.TypeDynamic, ok: []string{`{"a":[1]}`, `[1,"x"]`, `"s"`, `1`, `true`, `null`}},
 	}
 	for _, tt := range tests {
@@ -65,8 +78,10 @@ func TestCustomStreamRows(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, resp.StatusCode, string(data))
 
 	assert.Equal(t, []map[string]any{
-		{"n": float64(7), "ok": true, "at": "2026-12-01T10:00:00Z",
-			"extra": map[string]any{"deep": []any{float64(1), float64(2), float64(3)}}},
+		{
+			"n": float64(7), "ok": true, "at": "2026-12-01T10:00:00Z",
+			"extra": map[string]any{"deep": []any{float64(1), float64(2), float64(3)}},
+		},
 		{"n": "8"},
 	}, f.emu.Rows(stream.Name))
 	assert.Equal(t, map[string]int{"zzz": 1, "yyy": 1}, f.emu.Stats().Dropped[stream.Name])
@@ -90,28 +105,42 @@ func TestDecodeRows(t *testing.T) {
 	}{
 		{name: "empty array", body: " [ ] ", rows: nil},
 		{name: "empty object", body: `[{}]`, rows: []string{`{}`}},
-		{name: "declared order", body: `[{"n":1,"d":null,"name":"x"}]`,
-			rows: []string{`{"name":"x","d":null,"n":1}`}},
-		{name: "white space everywhere",
+		{
+			name: "declared order", body: `[{"n":1,"d":null,"name":"x"}]`,
+			rows: []string{`{"name":"x","d":null,"n":1}`},
+		},
+		{
+			name: "white space everywhere",
 			body: "\n[ {\t\"name\" :\r\n \"x\" , \"d\" : [ 1 , {\"a\" :\n 2} ] } ,\n{ } ]\n",
-			rows: []string{`{"name":"x","d":[1,{"a":2}]}`, `{}`}},
-		{name: "brackets and quotes inside strings",
+			rows: []string{`{"name":"x","d":[1,{"a":2}]}`, `{}`},
+		},
+		{
+			name: "brackets and quotes inside strings",
 			body: `[{"name":"a\"}],{[\\","d":{"k":"]}\"{","l":["[",{"m":"}"}]},"n":"5"}]`,
-			rows: []string{`{"name":"a\"}],{[\\","d":{"k":"]}\"{","l":["[",{"m":"}"}]},"n":"5"}`}},
-		{name: "escaped key", body: `[{"n\u0061me":"x","\u00e9t\u00e9":1}]`,
-			rows: []string{`{"name":"x"}`}, dropped: map[string]int{"été": 1}},
-		{name: "duplicate key keeps the last", body: `[{"name":"a","name":"b"}]`,
-			rows: []string{`{"name":"b"}`}},
-		{name: "numbers", body: `[{"n":-12,"d":1.5e+3},{"n":0,"d":-0.0}]`,
-			rows: []string{`{"d":1.5e+3,"n":-12}`, `{"d":-0.0,"n":0}`}},
+			rows: []string{`{"name":"a\"}],{[\\","d":{"k":"]}\"{","l":["[",{"m":"}"}]},"n":"5"}`},
+		},
+		{
+			name: "escaped key", body: `[{"n\u0061me":"x","\u00e9t\u00e9":1}]`,
+			rows: []string{`{"name":"x"}`}, dropped: map[string]int{"été": 1},
+		},
+		{
+			name: "duplicate key keeps the last", body: `[{"name":"a","name":"b"}]`,
+			rows: []string{`{"name":"b"}`},
+		},
+		{
+			name: "numbers", body: `[{"n":-12,"d":1.5e+3},{"n":0,"d":-0.0}]`,
+			rows: []string{`{"d":1.5e+3,"n":-12}`, `{"d":-0.0,"n":0}`},
+		},
 		{name: "null row", body: `[{"name":"x"},null]`, wantErr: "Row 1 is not a JSON object."},
 		{name: "number row", body: `[1]`, wantErr: "Row 0 is not a JSON object."},
 		{name: "object body", body: `{"name":"x"}`, wantErr: "must be a JSON array of objects"},
 		{name: "unterminated", body: `[{"name":"x"}`, wantErr: "not valid JSON"},
 		{name: "trailing comma", body: `[{"name":"x"},]`, wantErr: "not valid JSON"},
 		{name: "two values", body: `[] []`, wantErr: "not valid JSON"},
-		{name: "wrong type", body: `[{"n":"x"}]`,
-			wantErr: `Row 0: the value of column 'n' can not be converted to type 'long': "x".`},
+		{
+			name: "wrong type", body: `[{"n":"x"}]`,
+			wantErr: `Row 0: the value of column 'n' can not be converted to type 'long': "x".`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

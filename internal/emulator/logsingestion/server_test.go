@@ -65,7 +65,7 @@ func readLines(t *testing.T, path string) []string {
 	t.Helper()
 	file, err := os.Open(path)
 	require.NoError(t, err)
-	defer file.Close()
+	defer func() { _ = file.Close() }()
 	var lines []string
 	sc := bufio.NewScanner(file)
 	sc.Buffer(nil, 4<<20)
@@ -84,7 +84,7 @@ func TestStatsEndpoint(t *testing.T) {
 
 	resp, err := f.srv.Client().Get(f.srv.URL + "/stats")
 	require.NoError(t, err)
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	var got Stats
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&got))
@@ -99,7 +99,7 @@ func TestUnknownPath(t *testing.T) {
 	f := newFixture(t, Config{})
 	resp, err := f.srv.Client().Get(f.srv.URL + "/nothing/here")
 	require.NoError(t, err)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
 }
 
@@ -129,7 +129,7 @@ func TestConcurrentIngest(t *testing.T) {
 				if !assert.NoError(t, err) {
 					return
 				}
-				resp.Body.Close()
+				_ = resp.Body.Close()
 				assert.Equal(t, http.StatusNoContent, resp.StatusCode)
 			}
 		})

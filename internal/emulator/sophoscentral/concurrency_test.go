@@ -72,7 +72,7 @@ func pollAll(t *testing.T, f *fixture, tok, tenant, stream string) []string {
 		}
 		var p page
 		err = json.NewDecoder(resp.Body).Decode(&p)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		if resp.StatusCode == http.StatusTooManyRequests {
 			continue
 		}
@@ -236,7 +236,7 @@ func readListingPage(t *testing.T, f *fixture, tok string, page int) {
 		if !assert.NoError(t, err) {
 			return 0, nil
 		}
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }()
 		var body map[string]any
 		assert.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
 		return resp.StatusCode, body

@@ -73,7 +73,7 @@ func (f *fixture) do(req *http.Request) reply {
 	f.t.Helper()
 	resp, err := f.srv.Client().Do(req)
 	require.NoError(f.t, err)
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(f.t, err)
 	return reply{status: resp.StatusCode, header: resp.Header, body: body}

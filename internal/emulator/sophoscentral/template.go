@@ -141,14 +141,6 @@ func (ts *templateSet) pick(key uint64, i int) *template {
 	return ts.templates[ts.table[r%uint64(len(ts.table))]]
 }
 
-func (ts *templateSet) types() []string {
-	var out []string
-	for _, t := range ts.templates {
-		out = append(out, t.typ)
-	}
-	return out
-}
-
 func mustTemplateSet(streamName string) *templateSet {
 	ts, err := loadTemplateSet(streamName)
 	if err != nil {
