@@ -29,6 +29,7 @@ import (
 	"github.com/otelcol-sophos/otelcol-sophos/exporter/sentinelexporter/internal/packer"
 	"github.com/otelcol-sophos/otelcol-sophos/exporter/sentinelexporter/internal/row"
 	"github.com/otelcol-sophos/otelcol-sophos/internal/dcr"
+	"github.com/otelcol-sophos/otelcol-sophos/internal/storageext"
 )
 
 // defaultGzipLevel balances speed and size: on the emulator's Sophos events it compresses
@@ -139,18 +140,11 @@ func (e *sentinelExporter) openLedger(ctx context.Context, host component.Host) 
 	}
 	var client storage.Client
 	if id := e.queueStorage(); id != nil {
-		ext, ok := host.GetExtensions()[*id]
-		if !ok {
-			return fmt.Errorf("sending_queue.storage: extension %q not found", id)
-		}
-		se, ok := ext.(storage.Extension)
-		if !ok {
-			return fmt.Errorf("sending_queue.storage: extension %q is not a storage extension", id)
-		}
 		var err error
-		client, err = se.GetClient(ctx, component.KindExporter, e.set.ID, "ledger")
+		client, err = storageext.Client(ctx, host, "sending_queue.storage", *id,
+			component.KindExporter, e.set.ID, "ledger")
 		if err != nil {
-			return fmt.Errorf("sending_queue.storage: extension %q: %w", id, err)
+			return err
 		}
 	}
 	l, err := ledger.Open(ctx, client, e.cfg.Deduplicate.Window)

@@ -4,7 +4,6 @@
 package sophosreceiver // import "github.com/otelcol-sophos/otelcol-sophos/receiver/sophosreceiver"
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -54,7 +53,6 @@ type poller struct {
 	pos      cursor.Position // pos.Cursor is empty until the first page or a stored one
 	fromDate time.Time       // where the first request starts when there is no cursor
 	reported time.Time       // SavedAt of the stale position last reported, not to repeat it
-	body     *bytes.Buffer   // the page being handled, from the receiver's free list
 	failures int             // failed calls in a row
 
 	cursorRefusals int // 400s in a row for the current cursor
@@ -128,22 +126,6 @@ func (p *poller) loadPosition(ctx context.Context) error {
 	return nil
 }
 
-// countAPIError counts a failed SIEM call, with the tenant where metrics carry it.
-func (p *poller) countAPIError(err error) {
-	var apiErr *sophosapi.Error
-	if errors.As(err, &apiErr) {
-		p.countAPIFailure(apiErr.Endpoint, apiErr.StatusLabel())
-	}
-}
-
-func (p *poller) countAPIFailure(endpoint, status string) {
-	attrs := append([]attribute.KeyValue{
-		attribute.String("endpoint", endpoint), attribute.String("status", status),
-	}, p.tenantAttr...)
-	p.r.telemetry.SophosAPIErrors.Add(context.Background(), 1,
-		metric.WithAttributeSet(attribute.NewSet(attrs...)))
-}
-
 // pollOnce reads one page, hands it to the next consumer and stores the new position.
 func (p *poller) pollOnce(ctx context.Context) (hasMore bool, err error) {
 	req := p.request()
@@ -151,27 +133,24 @@ func (p *poller) pollOnce(ctx context.Context) (hasMore bool, err error) {
 		return false, err
 	}
 	// Only the tenants polled at once need a page buffer: hundreds of idle tenants keep none.
-	p.body = p.r.bodies.get()
-	defer func() {
-		p.r.bodies.put(p.body)
-		p.body = nil
-	}()
-	if _, err := p.r.client.SIEMPage(ctx, req, p.body); err != nil {
-		p.countAPIError(err)
+	body := p.r.bodies.get()
+	defer p.r.bodies.put(body)
+	if _, err := p.r.client.SIEMPage(ctx, req, body); err != nil {
+		p.r.countAPIError(err, p.tenantAttr...)
 		p.reseedIfRefused(req, err)
 		return false, err
 	}
 
 	p.cursorRefusals = 0
 	received := p.r.localNow()
-	logs, page, err := p.decode(received)
+	logs, page, err := p.decode(body.Bytes(), received)
 	if err != nil {
-		p.countAPIFailure(p.stream, "malformed")
+		p.r.countAPIFailure(p.stream, "malformed", p.tenantAttr...)
 		return false, err
 	}
 	p.logger.Debug("Read a SIEM page", zap.Bool("from_cursor", req.Cursor != ""),
-		zap.Int("items", page.Items), zap.Bool("has_more", page.HasMore), zap.Int("bytes", p.body.Len()))
-	if !p.deliver(ctx, logs, page) {
+		zap.Int("items", page.Items), zap.Bool("has_more", page.HasMore), zap.Int("bytes", body.Len()))
+	if !p.deliver(ctx, body.Bytes(), logs, page) {
 		return false, ctx.Err()
 	}
 	p.advance(ctx, page)
@@ -272,7 +251,7 @@ func (p *poller) checkStale() {
 }
 
 // decode turns the page body into logs of this tenant.
-func (p *poller) decode(received time.Time) (plog.Logs, itemlog.Page, error) {
+func (p *poller) decode(body []byte, received time.Time) (plog.Logs, itemlog.Page, error) {
 	logs := plog.NewLogs()
 	rl := logs.ResourceLogs().AppendEmpty()
 	res := rl.Resource().Attributes()
@@ -287,7 +266,7 @@ func (p *poller) decode(received time.Time) (plog.Logs, itemlog.Page, error) {
 	sl.Scope().SetName(metadata.ScopeName)
 	sl.LogRecords().EnsureCapacity(p.r.cfg.PageSize)
 
-	page, err := itemlog.DecodePage(p.body.Bytes(), p.stream, received, sl.LogRecords())
+	page, err := itemlog.DecodePage(body, p.stream, received, sl.LogRecords())
 	return logs, page, err
 }
 
@@ -297,7 +276,7 @@ func (p *poller) decode(received time.Time) (plog.Logs, itemlog.Page, error) {
 //
 // Limitation: a consumer that refuses for more than 24 hours holds its stream's position
 // past the API's window: the gap is reported when the stream moves again.
-func (p *poller) deliver(ctx context.Context, logs plog.Logs, page itemlog.Page) bool {
+func (p *poller) deliver(ctx context.Context, body []byte, logs plog.Logs, page itemlog.Page) bool {
 	for attempt := 1; ; attempt++ {
 		if page.Items == 0 {
 			return true
@@ -321,7 +300,7 @@ func (p *poller) deliver(ctx context.Context, logs plog.Logs, page itemlog.Page)
 		if !sleep(ctx, wait) {
 			return false
 		}
-		logs, page, err = p.decode(p.r.localNow())
+		logs, page, err = p.decode(body, p.r.localNow())
 		if err != nil {
 			// The body decoded a moment ago; it cannot fail now.
 			return false

@@ -22,6 +22,7 @@ import (
 	"golang.org/x/sync/semaphore"
 	"golang.org/x/time/rate"
 
+	"github.com/otelcol-sophos/otelcol-sophos/internal/storageext"
 	"github.com/otelcol-sophos/otelcol-sophos/receiver/sophosreceiver/internal/cursor"
 	"github.com/otelcol-sophos/otelcol-sophos/receiver/sophosreceiver/internal/metadata"
 	"github.com/otelcol-sophos/otelcol-sophos/receiver/sophosreceiver/internal/sophosapi"
@@ -134,19 +135,7 @@ func (r *sophosReceiver) storageClient(ctx context.Context, host component.Host)
 	if r.cfg.Storage == nil {
 		return nil, nil
 	}
-	ext, ok := host.GetExtensions()[*r.cfg.Storage]
-	if !ok {
-		return nil, fmt.Errorf("storage: extension %q not found", r.cfg.Storage)
-	}
-	se, ok := ext.(storage.Extension)
-	if !ok {
-		return nil, fmt.Errorf("storage: extension %q is not a storage extension", r.cfg.Storage)
-	}
-	client, err := se.GetClient(ctx, component.KindReceiver, r.set.ID, "")
-	if err != nil {
-		return nil, fmt.Errorf("storage: extension %q: %w", r.cfg.Storage, err)
-	}
-	return client, nil
+	return storageext.Client(ctx, host, "storage", *r.cfg.Storage, component.KindReceiver, r.set.ID, "")
 }
 
 // Shutdown stops every poller, waits for them, and closes the position store.
@@ -315,17 +304,21 @@ func (r *sophosReceiver) countTokenRequest(reason string) {
 		metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", reason))))
 }
 
-// countAPIError counts a failed call by endpoint and status.
-func (r *sophosReceiver) countAPIError(err error) {
+// countAPIError counts a failed call by endpoint and status, and the extra attributes (the
+// tenant of a SIEM call, where metrics carry it).
+func (r *sophosReceiver) countAPIError(err error, extra ...attribute.KeyValue) {
 	var apiErr *sophosapi.Error
 	if !errors.As(err, &apiErr) {
 		return
 	}
-	r.countAPIFailure(apiErr.Endpoint, apiErr.StatusLabel())
+	r.countAPIFailure(apiErr.Endpoint, apiErr.StatusLabel(), extra...)
 }
 
 // countAPIFailure counts a failed call; status is an HTTP status, network or malformed.
-func (r *sophosReceiver) countAPIFailure(endpoint, status string) {
-	r.telemetry.SophosAPIErrors.Add(context.Background(), 1, metric.WithAttributeSet(
-		attribute.NewSet(attribute.String("endpoint", endpoint), attribute.String("status", status))))
+func (r *sophosReceiver) countAPIFailure(endpoint, status string, extra ...attribute.KeyValue) {
+	attrs := append([]attribute.KeyValue{
+		attribute.String("endpoint", endpoint), attribute.String("status", status),
+	}, extra...)
+	r.telemetry.SophosAPIErrors.Add(context.Background(), 1,
+		metric.WithAttributeSet(attribute.NewSet(attrs...)))
 }
