@@ -16,7 +16,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/otelcol-sophos/otelcol-sophos/exporter/sentinelexporter/internal/entra"
-	"github.com/otelcol-sophos/otelcol-sophos/exporter/sentinelexporter/internal/ledger"
 	"github.com/otelcol-sophos/otelcol-sophos/exporter/sentinelexporter/internal/packer"
 )
 
@@ -109,14 +108,7 @@ func (e *sentinelExporter) remember(ctx context.Context, s *streamRows, req pack
 	if e.ledger == nil {
 		return
 	}
-	keys := s.keys[req.First:req.End]
-	withUID := make([]ledger.Key, 0, len(keys))
-	for _, k := range keys {
-		if k != (ledger.Key{}) {
-			withUID = append(withUID, k)
-		}
-	}
-	if err := e.ledger.Accept(context.WithoutCancel(ctx), withUID); err != nil {
+	if err := e.ledger.Accept(context.WithoutCancel(ctx), s.keys[req.First:req.End]); err != nil {
 		e.set.Logger.Warn("Cannot store which rows were accepted: after a restart they may be "+
 			"sent again", zap.String("stream", s.name), zap.Error(err))
 	}

@@ -21,17 +21,15 @@ import (
 )
 
 // Key identifies a record of a stream: 128 bits of hash of the stream name and the record's
-// uid, so that keeping hundreds of thousands of them takes a few megabytes.
+// uid, so that keeping hundreds of thousands of them takes a few megabytes. The zero Key
+// stands for a record without a uid: Accept and Release pass over it.
 type Key [2]uint64
 
 // secondSeed makes the second half of a Key independent of the first.
 const secondSeed = 0x9e3779b97f4a7c15
 
 // KeyOf returns the key of the record with the given uid in a stream.
-func KeyOf(stream, uid string) Key {
-	d := xxhash.NewWithSeed(secondSeed)
-	return keyOf(d, stream, uid)
-}
+func KeyOf(stream, uid string) Key { return NewHasher().Key(stream, uid) }
 
 func keyOf(d *xxhash.Digest, stream, uid string) Key {
 	d.ResetWithSeed(0)
@@ -184,10 +182,15 @@ func (l *Ledger) Release(keys []Key) {
 // Accept records that the API accepted the records of keys, and stores them as one segment.
 // The keys are remembered in memory even when storing fails.
 func (l *Ledger) Accept(ctx context.Context, keys []Key) error {
-	if len(keys) == 0 {
+	own := make([]Key, 0, len(keys))
+	for _, k := range keys {
+		if k != (Key{}) {
+			own = append(own, k)
+		}
+	}
+	if len(own) == 0 {
 		return nil
 	}
-	own := append([]Key(nil), keys...)
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
