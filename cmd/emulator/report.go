@@ -25,8 +25,8 @@ func printBanner(out io.Writer, o options, caPath string, sophos *sophoscentral.
 	if o.uneven {
 		events, alerts := 0, 0
 		for _, t := range tenants {
-			events += backlogOf(t.EventsBacklog, o.eventsBacklog)
-			alerts += backlogOf(t.AlertsBacklog, o.alertsBacklog)
+			events += sophos.Backlog(t.ID, sophoscentral.EndpointEvents)
+			alerts += sophos.Backlog(t.ID, sophoscentral.EndpointAlerts)
 		}
 		_, _ = fmt.Fprintf(out, "Backlog per tenant        uneven around %d events, %d alerts (x10, x1/10 or none "+
 			"for some tenants; %d events, %d alerts in all); then %.1f events/s, %.1f alerts/s\n",
@@ -86,18 +86,6 @@ func tenantRegions(tenants []sophoscentral.Tenant) []string {
 		}
 	}
 	return out
-}
-
-// backlogOf reads a tenant's own backlog as sophoscentral does: 0 is the flag's value, a
-// negative one none.
-func backlogOf(own, flag int) int {
-	switch {
-	case own < 0:
-		return 0
-	case own == 0:
-		return flag
-	}
-	return own
 }
 
 func formatStatuses(m map[int]int) string {

@@ -57,3 +57,12 @@ func (s *Server) Available(tenantID, stream string) int {
 	}
 	return s.state(tenantID).timeline(stream).available(s.cfg.Clock().UnixMilli())
 }
+
+// Backlog returns how many items of the tenant's stream ("events" or "alerts") were waiting
+// when the emulator started or AddTenant added the tenant: its own backlog, else Config's.
+func (s *Server) Backlog(tenantID, stream string) int {
+	if s.streams[stream] == nil {
+		return 0
+	}
+	return s.state(tenantID).timeline(stream).backlog
+}

@@ -44,6 +44,7 @@ func TestTenantsHaveTheirOwnBacklogs(t *testing.T) {
 
 			assertSameIDs(t, f.wantIDs(stream, id, 0, want), ids)
 			assert.Equal(t, want, f.emu.Available(id, stream))
+			assert.Equal(t, want, f.emu.Backlog(id, stream))
 			assert.Equal(t, want, f.emu.Stats().ItemsServed[id+"/"+stream])
 			if want > 0 {
 				// The tenant's last backlog item was created at start.
