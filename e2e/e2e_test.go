@@ -233,8 +233,8 @@ func TestOutage(t *testing.T) {
 
 	e.waitRows(t, 4*time.Minute, map[string]int{eventsStream: events, alertsStream: alerts})
 	waitQuiet(t, e)
-	rss := c.peakRSSMiB(t)
 	c.stop(t)
+	rss := c.peakRSSMiB(t)
 
 	s := e.stats(t)
 	assert.Equal(t, 40, s.Statuses[503], "the 503 outage was served")
@@ -346,25 +346,32 @@ func TestShippedConfigurations(t *testing.T) {
 		"OTLP_ENDPOINT=localhost:4317", "OTLP_INSECURE=true",
 		"SHARD_INDEX=2", "SHARD_COUNT=3",
 	}
-	for _, name := range []string{"demo.yaml", "sentinel.yaml", "fanout.yaml", "sharded.yaml"} {
-		t.Run(name, func(t *testing.T) {
-			cmd := exec.Command(*collectorBin, "validate", "--config", filepath.Join("..", "config", name))
-			cmd.Env = append(os.Environ(), env...)
+	tests := []struct {
+		name, file string
+		env        []string
+		wantErr    string // "" when the configuration is valid
+	}{
+		{"demo.yaml", "demo.yaml", env, ""},
+		{"sentinel.yaml", "sentinel.yaml", env, ""},
+		{"fanout.yaml", "fanout.yaml", env, ""},
+		{"sharded.yaml", "sharded.yaml", env, ""},
+		{"sentinel.yaml without its secrets", "sentinel.yaml", nil, "client_secret: must be set"},
+		{
+			"sharded.yaml with an index beyond the count", "sharded.yaml",
+			append(env, "SHARD_INDEX=3"), "tenants.shard.index",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(*collectorBin, "validate", "--config", filepath.Join("..", "config", tt.file))
+			cmd.Env = append(os.Environ(), tt.env...)
 			out, err := cmd.CombinedOutput()
-			assert.NoError(t, err, "%s", out)
+			if tt.wantErr == "" {
+				assert.NoError(t, err, "%s", out)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, string(out), tt.wantErr)
 		})
 	}
-	t.Run("sentinel.yaml without its secrets", func(t *testing.T) {
-		cmd := exec.Command(*collectorBin, "validate", "--config", filepath.Join("..", "config", "sentinel.yaml"))
-		out, err := cmd.CombinedOutput()
-		require.Error(t, err)
-		assert.Contains(t, string(out), "client_secret: must be set")
-	})
-	t.Run("sharded.yaml with an index beyond the count", func(t *testing.T) {
-		cmd := exec.Command(*collectorBin, "validate", "--config", filepath.Join("..", "config", "sharded.yaml"))
-		cmd.Env = append(os.Environ(), append(env, "SHARD_INDEX=3")...)
-		out, err := cmd.CombinedOutput()
-		require.Error(t, err)
-		assert.Contains(t, string(out), "tenants.shard.index")
-	})
 }

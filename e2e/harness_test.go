@@ -388,20 +388,18 @@ func (c *collector) metric(t testing.TB, name string) float64 {
 	return sum
 }
 
-// peakRSSMiB is the collector's resident-set high-water mark, from /proc.
-func (c *collector) peakRSSMiB(t testing.TB) float64 {
+// usage is what the collector used in its life, once it has ended.
+func (c *collector) usage(t testing.TB) *syscall.Rusage {
 	t.Helper()
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid))
-	require.NoError(t, err)
-	for _, line := range strings.Split(string(status), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			kb, err := strconv.ParseFloat(strings.Fields(line)[1], 64)
-			require.NoError(t, err)
-			return kb / 1024
-		}
-	}
-	t.Fatal("no VmHWM in /proc status")
-	return 0
+	require.NotNil(t, c.cmd.ProcessState, "the collector is still running")
+	usage, ok := c.cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	require.True(t, ok, "no resource usage for the collector")
+	return usage
+}
+
+// peakRSSMiB is the ended collector's resident-set high-water mark.
+func (c *collector) peakRSSMiB(t testing.TB) float64 {
+	return float64(c.usage(t).Maxrss) / 1024
 }
 
 // countIDs counts how often each Sophos item id arrived in rows.
