@@ -292,10 +292,12 @@ func TestFirstRun(t *testing.T) {
 
 	waitItems(t, rec, emu, tenantID, "events", 0, 450)
 	waitItems(t, rec, emu, tenantID, "alerts", 0, 230)
-	require.Eventually(t, func() bool {
-		return h.sum(t, "otelcol_sophos_items_received", map[string]string{"stream": "events"}) == 450
-	}, waitFor, 5*time.Millisecond)
-	assert.Equal(t, 230.0, h.sum(t, "otelcol_sophos_items_received", map[string]string{"stream": "alerts"}))
+	// The counters move just after the consumer took a page: wait for them as for the items.
+	for stream, want := range map[string]float64{"events": 450, "alerts": 230} {
+		require.Eventually(t, func() bool {
+			return h.sum(t, "otelcol_sophos_items_received", map[string]string{"stream": stream}) == want
+		}, waitFor, 5*time.Millisecond, stream)
+	}
 	assert.GreaterOrEqual(t, h.sum(t, "otelcol_sophos_pages", map[string]string{"stream": "events"}), 3.0)
 	assert.Equal(t, 1.0, h.sum(t, "otelcol_sophos_token_requests", map[string]string{"reason": "initial"}))
 	lag, err := h.tel.GetMetric("otelcol_sophos_position_lag")
