@@ -10,6 +10,7 @@ import (
 	"github.com/otelcol-sophos/otelcol-sophos/exporter/sentinelexporter/internal/ledger"
 	"github.com/otelcol-sophos/otelcol-sophos/exporter/sentinelexporter/internal/packer"
 	"github.com/otelcol-sophos/otelcol-sophos/exporter/sentinelexporter/internal/row"
+	"github.com/otelcol-sophos/otelcol-sophos/internal/freelist"
 )
 
 // streamRows are the rows of one stream in a batch, in the order of their records.
@@ -33,20 +34,12 @@ type batch struct {
 	ledger   *ledger.Ledger // nil when deduplication is off
 }
 
-// freeRows keeps row buffers between batches. Unlike a sync.Pool it survives garbage
-// collections, so that a buffer of many megabytes is not grown again for every batch.
-var freeRows = make(chan *streamRows, 32)
-
-func getRows() *streamRows {
-	// Limitation: up to 32 buffers stay allocated for the life of the process, each as large as
-	// the largest batch it held.
-	select {
-	case s := <-freeRows:
-		return s
-	default:
-		return &streamRows{}
-	}
-}
+// freeRows keeps row buffers between batches, so that a buffer of many megabytes is not
+// grown again for every batch.
+//
+// Limitation: up to 32 buffers stay allocated for the life of the process, each as large as
+// the largest batch it held.
+var freeRows = freelist.New(32, func() *streamRows { return &streamRows{} })
 
 // uidAttribute is the semantic-convention attribute that identifies a log record.
 const uidAttribute = "log.record.uid"
@@ -73,7 +66,7 @@ func (e *sentinelExporter) buildBatch(ctx context.Context, ld plog.Logs) *batch 
 				}
 				s := byName[name]
 				if s == nil {
-					s = getRows()
+					s = freeRows.Get()
 					s.name = name
 					s.enc = row.NewEncoder(e.schemas[name])
 					byName[name] = s
@@ -134,10 +127,7 @@ func (b *batch) release() {
 		s.keys = s.keys[:0]
 		s.duplicates = 0
 		s.enc = nil
-		select {
-		case freeRows <- s:
-		default:
-		}
+		freeRows.Put(s)
 	}
 	b.streams = nil
 }

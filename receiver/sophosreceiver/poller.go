@@ -133,8 +133,11 @@ func (p *poller) pollOnce(ctx context.Context) (hasMore bool, err error) {
 		return false, err
 	}
 	// Only the tenants polled at once need a page buffer: hundreds of idle tenants keep none.
-	body := p.r.bodies.get()
-	defer p.r.bodies.put(body)
+	body := p.r.bodies.Get()
+	defer func() {
+		body.Reset()
+		p.r.bodies.Put(body)
+	}()
 	if _, err := p.r.client.SIEMPage(ctx, req, body); err != nil {
 		p.r.countAPIError(err, p.tenantAttr...)
 		p.reseedIfRefused(req, err)

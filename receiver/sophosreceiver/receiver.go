@@ -4,6 +4,7 @@
 package sophosreceiver // import "github.com/otelcol-sophos/otelcol-sophos/receiver/sophosreceiver"
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -22,6 +23,7 @@ import (
 	"golang.org/x/sync/semaphore"
 	"golang.org/x/time/rate"
 
+	"github.com/otelcol-sophos/otelcol-sophos/internal/freelist"
 	"github.com/otelcol-sophos/otelcol-sophos/internal/storageext"
 	"github.com/otelcol-sophos/otelcol-sophos/receiver/sophosreceiver/internal/cursor"
 	"github.com/otelcol-sophos/otelcol-sophos/receiver/sophosreceiver/internal/metadata"
@@ -51,8 +53,8 @@ type sophosReceiver struct {
 	httpClient *http.Client
 	client     *sophosapi.Client
 	store      *cursor.Store
-	slots      *semaphore.Weighted // max_concurrent_tenants, handed out in FIFO order
-	bodies     bodyBuffers
+	slots      *semaphore.Weighted           // max_concurrent_tenants, handed out in FIFO order
+	bodies     *freelist.List[*bytes.Buffer] // page buffers, only as many as pages in hand
 	cancel     context.CancelFunc
 	wg         sync.WaitGroup
 
@@ -110,7 +112,7 @@ func (r *sophosReceiver) Start(ctx context.Context, host component.Host) error {
 	r.store = cursor.NewStore(storageClient)
 	r.slots = semaphore.NewWeighted(int64(r.cfg.MaxConcurrentTenants))
 	// Both streams of a tenant may hold a page at once.
-	r.bodies = newBodyBuffers(2 * r.cfg.MaxConcurrentTenants)
+	r.bodies = freelist.New(2*r.cfg.MaxConcurrentTenants, func() *bytes.Buffer { return &bytes.Buffer{} })
 	r.client = sophosapi.NewClient(sophosapi.Config{
 		ClientID:       r.cfg.ClientID,
 		ClientSecret:   string(r.cfg.ClientSecret),

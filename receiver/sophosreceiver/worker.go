@@ -4,7 +4,6 @@
 package sophosreceiver // import "github.com/otelcol-sophos/otelcol-sophos/receiver/sophosreceiver"
 
 import (
-	"bytes"
 	"context"
 	"time"
 
@@ -56,30 +55,6 @@ func (w *tenantWorker) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-	}
-}
-
-// bodyBuffers is a free list of page buffers. Unlike a sync.Pool it keeps them across
-// garbage collections, so that a buffer grown to a page of a megabyte is not grown again for
-// every page; it keeps at most as many as tenants may be polled at once.
-type bodyBuffers chan *bytes.Buffer
-
-func newBodyBuffers(n int) bodyBuffers { return make(bodyBuffers, n) }
-
-func (b bodyBuffers) get() *bytes.Buffer {
-	select {
-	case buf := <-b:
-		buf.Reset()
-		return buf
-	default:
-		return &bytes.Buffer{}
-	}
-}
-
-func (b bodyBuffers) put(buf *bytes.Buffer) {
-	select {
-	case b <- buf:
-	default:
 	}
 }
 
