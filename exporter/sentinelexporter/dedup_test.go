@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
 	"github.com/otelcol-sophos/otelcol-sophos/internal/emulator/logsingestion"
+	"github.com/otelcol-sophos/otelcol-sophos/internal/storageext/filestoragetest"
 )
 
 // countIDs returns how often each id arrived in a stream.
@@ -153,7 +154,7 @@ func TestDeduplicateSurvivesRestart(t *testing.T) {
 
 	tel := componenttest.NewTelemetry()
 	run := func(from, n, wantRows int) {
-		storage := startFileStorage(t, storageID, dir)
+		storage := filestoragetest.Start(t, storageID, dir)
 		exp := startExporter(t, cfg, tel, hostWith{storageID: storage})
 		require.NoError(t, exp.ConsumeLogs(context.Background(), sophosLogsFrom(t, "events", from, n)))
 		require.Eventually(t, func() bool { return len(f.emu.Rows(eventsStream)) >= wantRows },

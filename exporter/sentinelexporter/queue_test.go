@@ -7,35 +7,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
-	"go.opentelemetry.io/collector/extension"
 
 	"github.com/otelcol-sophos/otelcol-sophos/internal/emulator/logsingestion"
+	"github.com/otelcol-sophos/otelcol-sophos/internal/storageext/filestoragetest"
 )
-
-// startFileStorage starts a real file_storage extension on dir.
-func startFileStorage(t *testing.T, id component.ID, dir string) extension.Extension {
-	t.Helper()
-	factory := filestorage.NewFactory()
-	cfg := factory.CreateDefaultConfig().(*filestorage.Config)
-	cfg.Directory = dir
-	cfg.Compaction.Directory = dir
-	set := extension.Settings{
-		ID:                id,
-		TelemetrySettings: componenttest.NewNopTelemetrySettings(),
-		BuildInfo:         component.NewDefaultBuildInfo(),
-	}
-	ext, err := factory.Create(context.Background(), set, cfg)
-	require.NoError(t, err)
-	require.NoError(t, ext.Start(context.Background(), componenttest.NewNopHost()))
-	return ext
-}
 
 func TestPersistentQueueSurvivesRestart(t *testing.T) {
 	f := newFixture(t, logsingestion.Config{})
@@ -60,7 +40,7 @@ func TestPersistentQueueSurvivesRestart(t *testing.T) {
 	cfg.QueueConfig = configoptional.Some(queue)
 
 	// First run: Azure refuses everything; the exporter is shut down with the batch queued.
-	storage := startFileStorage(t, storageID, dir)
+	storage := filestoragetest.Start(t, storageID, dir)
 	exp := startExporter(t, cfg, nil, hostWith{storageID: storage})
 	require.NoError(t, exp.ConsumeLogs(context.Background(), sophosLogs(t, "events", 50)))
 	require.Eventually(t, func() bool { return f.posts.Load() >= 2 }, 10*time.Second, 5*time.Millisecond)
@@ -70,7 +50,7 @@ func TestPersistentQueueSurvivesRestart(t *testing.T) {
 
 	// Second run on the same directory: Azure accepts, and the queued rows arrive.
 	refuse.Store(false)
-	storage = startFileStorage(t, storageID, dir)
+	storage = filestoragetest.Start(t, storageID, dir)
 	exp = startExporter(t, cfg, nil, hostWith{storageID: storage})
 	require.Eventually(t, func() bool { return len(f.emu.Rows(eventsStream)) >= 50 },
 		10*time.Second, 5*time.Millisecond)

@@ -15,14 +15,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
-	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/attribute"
@@ -33,6 +31,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/otelcol-sophos/otelcol-sophos/internal/emulator/sophoscentral"
+	"github.com/otelcol-sophos/otelcol-sophos/internal/storageext/filestoragetest"
 	"github.com/otelcol-sophos/otelcol-sophos/receiver/sophosreceiver/internal/cursor"
 	"github.com/otelcol-sophos/otelcol-sophos/receiver/sophosreceiver/internal/itemlog"
 	"github.com/otelcol-sophos/otelcol-sophos/receiver/sophosreceiver/internal/metadata"
@@ -95,18 +94,7 @@ func (h storageHost) GetExtensions() map[component.ID]component.Component { retu
 // fileStorage starts the real file_storage extension on dir.
 func fileStorage(t *testing.T, dir string) component.Host {
 	t.Helper()
-	f := filestorage.NewFactory()
-	cfg := f.CreateDefaultConfig().(*filestorage.Config)
-	cfg.Directory = dir
-	cfg.Compaction.Directory = dir
-	require.NoError(t, cfg.Validate())
-	ext, err := f.Create(context.Background(), extension.Settings{
-		ID:                storageID,
-		TelemetrySettings: componenttest.NewNopTelemetrySettings(),
-		BuildInfo:         component.NewDefaultBuildInfo(),
-	}, cfg)
-	require.NoError(t, err)
-	require.NoError(t, ext.Start(context.Background(), componenttest.NewNopHost()))
+	ext := filestoragetest.Start(t, storageID, dir)
 	t.Cleanup(func() { assert.NoError(t, ext.Shutdown(context.Background())) })
 	return storageHost{Host: componenttest.NewNopHost(), exts: map[component.ID]component.Component{storageID: ext}}
 }

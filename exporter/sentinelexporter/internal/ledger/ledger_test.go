@@ -5,30 +5,18 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
+
+	"github.com/otelcol-sophos/otelcol-sophos/internal/storageext/filestoragetest"
 )
 
 // openFileClient opens a client of the real file_storage extension on dir.
 func openFileClient(t *testing.T, dir string) storage.Client {
 	t.Helper()
-	f := filestorage.NewFactory()
-	cfg := f.CreateDefaultConfig().(*filestorage.Config)
-	cfg.Directory = dir
-	cfg.Compaction.Directory = dir
-	set := extension.Settings{
-		ID:                component.NewID(f.Type()),
-		TelemetrySettings: componenttest.NewNopTelemetrySettings(),
-		BuildInfo:         component.NewDefaultBuildInfo(),
-	}
-	ext, err := f.Create(context.Background(), set, cfg)
-	require.NoError(t, err)
-	require.NoError(t, ext.Start(context.Background(), componenttest.NewNopHost()))
+	ext := filestoragetest.Start(t, component.MustNewID("file_storage"), dir)
 	t.Cleanup(func() { _ = ext.Shutdown(context.Background()) })
 	client, err := ext.(storage.Extension).GetClient(context.Background(), component.KindExporter,
 		component.MustNewID("sentinel"), "ledger")
