@@ -34,7 +34,7 @@ func BenchmarkCollectorDrain(b *testing.B) {
 
 		b.ReportMetric(float64(events)/elapsed.Seconds(), "items/s")
 		b.ReportMetric(cpu.Seconds()/(events/1e6), "cpu-s/M-items")
-		b.ReportMetric(c.peakRSSMiB(b), "peak-RSS-MiB")
+		b.ReportMetric(float64(usage.Maxrss)/1024, "peak-RSS-MiB")
 		b.ReportMetric(float64(requests), "requests")
 		b.ReportMetric(float64(s.WireBytes[eventsStream])/float64(requests), "bytes/request")
 		b.ReportMetric(float64(s.RawBytes[eventsStream])/float64(s.WireBytes[eventsStream]), "gzip-ratio")

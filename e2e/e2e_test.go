@@ -233,8 +233,8 @@ func TestOutage(t *testing.T) {
 
 	e.waitRows(t, 4*time.Minute, map[string]int{eventsStream: events, alertsStream: alerts})
 	waitQuiet(t, e)
-	c.stop(t)
 	rss := c.peakRSSMiB(t)
+	c.stop(t)
 
 	s := e.stats(t)
 	assert.Equal(t, 40, s.Statuses[503], "the 503 outage was served")

@@ -397,9 +397,20 @@ func (c *collector) usage(t testing.TB) *syscall.Rusage {
 	return usage
 }
 
-// peakRSSMiB is the ended collector's resident-set high-water mark.
+// peakRSSMiB is the running collector's resident-set high-water mark so far, from /proc.
 func (c *collector) peakRSSMiB(t testing.TB) float64 {
-	return float64(c.usage(t).Maxrss) / 1024
+	t.Helper()
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid))
+	require.NoError(t, err)
+	for _, line := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			kb, err := strconv.ParseFloat(strings.Fields(line)[1], 64)
+			require.NoError(t, err)
+			return kb / 1024
+		}
+	}
+	t.Fatal("no VmHWM in /proc status")
+	return 0
 }
 
 // countIDs counts how often each Sophos item id arrived in rows.
